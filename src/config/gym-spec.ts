@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { REPORT_FORMATS } from '../core/tests.js';
+
+export const LANGUAGES = ['python', 'javascript', 'typescript', 'go', 'rust'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+/** The gym spec: a repository whose test suite we can run, declared in YAML. */
+export const gymSpecSchema = z
+  .object({
+    schemaVersion: z.literal(1).default(1).describe('Version of this spec format.'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/i, 'use letters, digits, dot, dash or underscore')
+      .describe('Short unique name of the gym.'),
+    language: z.enum(LANGUAGES).describe('Main language of the gym.'),
+    repo: z
+      .string()
+      .min(1)
+      .describe('Git URL, or a local path (relative to the spec file) to a git repository or a plain directory.'),
+    commit: z
+      .string()
+      .optional()
+      .describe('Pinned commit; default HEAD of the repository (recorded at prepare time).'),
+    install: z.array(z.string()).default([]).describe('Shell commands run once, with network, at prepare time.'),
+    test: z
+      .object({
+        command: z.string().min(1).describe('Shell command that runs the whole suite.'),
+        filesCommand: z
+          .string()
+          .optional()
+          .describe('Runs only some test files; `{files}` is replaced by the quoted file list.'),
+        report: z.object({
+          format: z.enum(REPORT_FORMATS).describe('How test results are read.'),
+          file: z
+            .string()
+            .optional()
+            .describe('Report file the command writes, relative to the repository; default: parse stdout.'),
+        }),
+      })
+      .describe('How to run the tests and read their results.'),
+    precheck: z
+      .string()
+      .optional()
+      .describe('Cheap compile/syntax check run before the full suite (e.g. `go vet ./...`, `cargo check --tests`).'),
+    testFiles: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe('Globs that identify test files; everything else is source.'),
+    timeLimitSeconds: z.number().positive().default(300).describe('Wall-time limit of one suite run.'),
+    memoryLimitMB: z.number().int().positive().default(1024).describe('Memory limit of one suite run.'),
+    env: z.record(z.string(), z.string()).default({}).describe('Extra environment variables for install and test.'),
+    image: z.string().optional().describe('Container image for the docker runtime.'),
+    baselineRuns: z.number().int().min(1).default(3).describe('Baseline suite runs at prepare time to find flaky tests.'),
+  })
+  .strict();
+
+export type GymSpec = z.infer<typeof gymSpecSchema>;
+export type GymSpecInput = z.input<typeof gymSpecSchema>;

@@ -1,0 +1,133 @@
+import type { TestStatus, TestStatusMap } from './tests.js';
+
+/** Bumped whenever a stored record's shape changes; old records keep loading through migrations. */
+export const RECORD_SCHEMA_VERSION = 1;
+
+export interface LinkedIssue {
+  number: number;
+  title: string;
+  body: string;
+}
+
+/** A merged pull request from an analogous project, with the issues it closes. */
+export interface SourcePR {
+  schemaVersion: number;
+  /** `owner/name` (or a local name for git sources). */
+  repo: string;
+  number: number;
+  title: string;
+  body: string;
+  issues: LinkedIssue[];
+  /** Unified diff of the PR. */
+  diff: string;
+  mergedAt: string | null;
+  url: string;
+  /** Where it came from: github | jsonl | git. */
+  origin: 'github' | 'jsonl' | 'git';
+}
+
+export interface FilterVerdict {
+  kept: boolean;
+  /** Rule name (rule filter) or the model's reason (LLM filter). */
+  reason: string;
+}
+
+/** A (gym, source PR) pair on its way through the filters. */
+export interface Candidate {
+  schemaVersion: number;
+  gym: string;
+  source: SourcePR;
+  ruleVerdict: FilterVerdict;
+  llmVerdict?: FilterVerdict;
+}
+
+/** One model call as recorded: enough to audit cost and replay. */
+export interface LlmCallRecord {
+  step: string;
+  promptTemplate: string;
+  promptVersion: number;
+  model: string;
+  requestHash: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  latencyMs: number;
+  cached: boolean;
+}
+
+export type TestState = 'run' | 'test' | 'fix';
+
+/** One suite run in one state. */
+export interface TestRun {
+  state: TestState;
+  repeat: number;
+  tests: TestStatusMap;
+  exitCode: number | null;
+  durationMs: number;
+  timedOut: boolean;
+  outOfMemory: boolean;
+  hasEvidence: boolean;
+  logPath?: string;
+}
+
+/** Verification rule names, stable strings users grep for. */
+export const VERIFY_RULES = [
+  'sanity',
+  'tests-only-add',
+  'fix-fixes',
+  'no-regressions',
+  'no-flakiness',
+  'infrastructure',
+] as const;
+export type VerifyRule = (typeof VERIFY_RULES)[number];
+
+export interface VerdictReason {
+  rule: VerifyRule;
+  message: string;
+  tests: string[];
+}
+
+export interface PerTestStatus {
+  run: TestStatus;
+  test: TestStatus;
+  fix: TestStatus;
+}
+
+/** The verifier's answer for one task. */
+export interface Verdict {
+  schemaVersion: number;
+  valid: boolean;
+  reasons: VerdictReason[];
+  FAIL_TO_PASS: string[];
+  PASS_TO_PASS: string[];
+  /** New tests that pass even with the bug (allowed unless strict). */
+  newButNotFailing: string[];
+  flakyTests: string[];
+  quarantinedTests: string[];
+  tests: Record<string, PerTestStatus>;
+  runs: Array<Pick<TestRun, 'state' | 'repeat' | 'exitCode' | 'durationMs' | 'timedOut' | 'outOfMemory' | 'hasEvidence' | 'logPath'>>;
+  runner: string;
+  parser: string;
+  level: 'test' | 'assertion';
+}
+
+/** An accepted task: everything an export needs. */
+export interface Task {
+  schemaVersion: number;
+  instanceId: string;
+  gym: string;
+  language: string;
+  repo: string;
+  baseCommit: string;
+  mirrorPatch: string;
+  testPatch: string;
+  fixPatch: string;
+  problemStatement: string;
+  FAIL_TO_PASS: string[];
+  PASS_TO_PASS: string[];
+  tests: Record<string, PerTestStatus>;
+  source: { repo: string; number: number; url: string; issues: number[] };
+  model: string;
+  costUsd: number;
+  createdAt: string;
+}
