@@ -1,0 +1,38 @@
+import type { LoadedGymSpec } from '../config/load-gym-spec.js';
+import type { GymSpec } from '../config/gym-spec.js';
+import type { ProcessResult } from '../core/process.js';
+import type { ParsedReport, TestStatusMap } from '../core/tests.js';
+
+/** Baseline of a prepared gym: what its own suite does before anything is changed. */
+export interface GymBaseline {
+  /** Statuses of the first baseline run. */
+  tests: TestStatusMap;
+  runs: number;
+  /** Tests whose status differed between baseline runs: excluded from verdicts, reported. */
+  quarantined: string[];
+  durationsMs: number[];
+}
+
+/** A gym that has been cloned/copied, checked out at its commit, installed once and baselined. */
+export interface PreparedGym {
+  spec: GymSpec;
+  loaded: LoadedGymSpec;
+  /** Hash of the spec's content: the cache key under the data directory. */
+  specHash: string;
+  /** The gym's directory under the data directory (holds state.json, logs/, copies/). */
+  directory: string;
+  /** The primary working copy (a git repository at `commit`, dependencies installed). */
+  workdir: string;
+  /** Full commit id the working copy is pinned to. */
+  commit: string;
+  /** Writable cache directory for build tools (GOCACHE, npm cache, ...), kept across runs. */
+  cacheDirectory: string;
+  baseline: GymBaseline;
+  preparedAt: string;
+}
+
+/** One suite run: the process result and what the report parser read from it. */
+export interface SuiteRun {
+  process: ProcessResult;
+  report: ParsedReport;
+}
