@@ -24,12 +24,18 @@ export interface SourcePR {
   url: string;
   /** Where it came from: github | jsonl | git. */
   origin: 'github' | 'jsonl' | 'git';
+  /** Test part of the change, when the source keeps it apart from `diff` (dataset rows). */
+  testPatch?: string;
 }
 
 export interface FilterVerdict {
   kept: boolean;
   /** Rule name (rule filter) or the model's reason (LLM filter). */
   reason: string;
+  /** Human explanation of a rule drop, e.g. `14 code files changed (max 10)`. */
+  detail?: string;
+  /** Set when the LLM answer could not be used (kept is then false); the raw problem, for the record. */
+  error?: string;
 }
 
 /** A (gym, source PR) pair on its way through the filters. */
