@@ -1,0 +1,53 @@
+import type { GymSpec } from '../config/gym-spec.js';
+import { parsePatch } from '../edits/patch-parse.js';
+
+export const TEST_OUTPUT_START = '>>>>> Start Test Output';
+export const TEST_OUTPUT_END = '>>>>> End Test Output';
+export const REPORT_START = '>>>>> Start Report File';
+export const REPORT_END = '>>>>> End Report File';
+
+function heredoc(marker: string, content: string): string {
+  const body = content.endsWith('\n') ? content : `${content}\n`;
+  return `<<'${marker}'\n${body}${marker}`;
+}
+
+function quote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The per-task evaluation script, SWE-bench style. It runs in the repository at `base_commit`
+ * (the materialized buggy state) with the candidate patch applied; it restores the files the test
+ * patch touches, applies the test patch, and runs the suite between markers, printing the exit code.
+ * With SWE_MIRROR_FROM_GYM_COMMIT=1 it starts from the clean gym commit and applies the mirror first.
+ */
+export function buildEvalScript(input: { spec: GymSpec; gymCommit: string; baseCommit: string; mirrorPatch: string; testPatch: string }): string {
+  const testFiles = [...new Set(parsePatch(input.testPatch).flatMap((section) => [section.oldPath, section.newPath]).filter((file): file is string => file !== null))];
+  const reportFile = input.spec.test.report.file;
+  const lines = [
+    '#!/usr/bin/env bash',
+    'set -uo pipefail',
+    'cd "${SWE_MIRROR_REPO_DIR:-$(pwd)}"',
+    'git config --global --add safe.directory "$(pwd)" 2>/dev/null || true',
+    ...Object.entries(input.spec.env).map(([key, value]) => `export ${key}=${quote(value)}`),
+    'if [ "${SWE_MIRROR_FROM_GYM_COMMIT:-0}" = "1" ]; then',
+    `  git checkout -q -f ${input.gymCommit} && git clean -fdq`,
+    `  git apply --whitespace=nowarn - ${heredoc('SWE_MIRROR_MIRROR_PATCH', input.mirrorPatch)}`,
+    'fi',
+    // Files the test patch touches go back to the buggy state before it applies; new ones are removed.
+    ...testFiles.map((file) => `git checkout -q ${input.baseCommit} -- ${quote(file)} 2>/dev/null || rm -f ${quote(file)}`),
+    `git apply --whitespace=nowarn - ${heredoc('SWE_MIRROR_TEST_PATCH', input.testPatch)} || { echo "test patch did not apply"; exit 2; }`,
+    ...(reportFile ? [`rm -f ${quote(reportFile)}`] : []),
+    `echo ${quote(TEST_OUTPUT_START)}`,
+    `bash -c ${quote(input.spec.test.command)}`,
+    'status=$?',
+    `echo ${quote(TEST_OUTPUT_END)}`,
+    ...(reportFile
+      ? [`echo ${quote(REPORT_START)}`, `cat ${quote(reportFile)} 2>/dev/null || true`, 'echo', `echo ${quote(REPORT_END)}`]
+      : []),
+    'echo "swe-mirror test exit code: $status"',
+    ...testFiles.map((file) => `git checkout -q ${input.baseCommit} -- ${quote(file)} 2>/dev/null || rm -f ${quote(file)}`),
+    'exit 0',
+  ];
+  return `${lines.join('\n')}\n`;
+}

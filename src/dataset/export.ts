@@ -1,0 +1,82 @@
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Task } from '../core/records.js';
+import type { PreparedGym } from '../gym/types.js';
+import { toJsonLines, writeFileAtomically } from './atomic-write.js';
+import { materializeGymBundle } from './materialize.js';
+import { toMultiSweBenchRecord, toSweBenchRecord, type ExportGym } from './records.js';
+
+export interface ExportOptions {
+  tasks: readonly Task[];
+  gyms: ReadonlyMap<string, PreparedGym>;
+  outDirectory: string;
+  /** FAIL_TO_PASS / PASS_TO_PASS as JSON strings (the form used on dataset hubs) instead of lists. */
+  listsAsJsonStrings?: boolean;
+}
+
+export interface ExportResult {
+  sweBenchFile: string;
+  multiSweBenchFiles: string[];
+  bundles: string[];
+  taskCount: number;
+}
+
+/** `owner/name` of a gym: from its remote URL, else `swe-mirror/<gym name>`. */
+export function gymRepositoryName(gym: PreparedGym): string {
+  if (gym.loaded.isRemote) {
+    const match = /[:/]([^/:]+)\/([^/]+?)(?:\.git)?\/?$/.exec(gym.spec.repo);
+    if (match) return `${match[1]}/${match[2]}`;
+  }
+  return `swe-mirror/${gym.spec.name}`;
+}
+
+function toExportGym(gym: PreparedGym): ExportGym {
+  return { name: gym.spec.name, spec: gym.spec, repo: gymRepositoryName(gym), commit: gym.commit };
+}
+
+/**
+ * Write every export: the SWE-bench JSONL, Multi-SWE-bench JSONL per repo in per-language folders,
+ * and one materialized git bundle per gym whose commit ids are the exported `base_commit`s.
+ * Every file is written atomically: a failure leaves no truncated file behind.
+ */
+export async function exportDataset(options: ExportOptions): Promise<ExportResult> {
+  const byGym = new Map<string, Task[]>();
+  for (const task of options.tasks) byGym.set(task.gym, [...(byGym.get(task.gym) ?? []), task]);
+
+  const baseCommits = new Map<string, string>();
+  const bundles: string[] = [];
+  for (const [gymName, tasks] of byGym) {
+    const gym = options.gyms.get(gymName);
+    if (!gym) throw new Error(`internal: no prepared gym ${gymName} for export`);
+    const bundlePath = path.join(options.outDirectory, 'bundles', `${gymName}.bundle`);
+    const partial = `${bundlePath}.partial`;
+    await mkdir(path.dirname(bundlePath), { recursive: true });
+    try {
+      const commits = await materializeGymBundle({ gymRepository: gym.workdir, gymCommit: gym.commit, tasks, bundlePath: partial });
+      await rename(partial, bundlePath);
+      for (const [instanceId, commit] of commits) baseCommits.set(instanceId, commit);
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
+    bundles.push(bundlePath);
+  }
+
+  const sweBenchRecords = options.tasks.map((task) => {
+    const gym = toExportGym(options.gyms.get(task.gym) as PreparedGym);
+    return toSweBenchRecord(task, gym, baseCommits.get(task.instanceId) as string, { listsAsJsonStrings: options.listsAsJsonStrings ?? false });
+  });
+  const sweBenchFile = path.join(options.outDirectory, 'tasks.jsonl');
+  await writeFileAtomically(sweBenchFile, toJsonLines(sweBenchRecords));
+
+  const multiSweBenchFiles: string[] = [];
+  for (const [gymName, tasks] of byGym) {
+    const gym = toExportGym(options.gyms.get(gymName) as PreparedGym);
+    const [org, repo] = gym.repo.split('/', 2) as [string, string];
+    const file = path.join(options.outDirectory, 'multi-swe-bench', gym.spec.language, `${org}__${repo}_dataset.jsonl`);
+    const records = tasks.map((task, index) => toMultiSweBenchRecord(task, gym, index + 1, baseCommits.get(task.instanceId) as string));
+    await writeFileAtomically(file, toJsonLines(records));
+    multiSweBenchFiles.push(file);
+  }
+  return { sweBenchFile, multiSweBenchFiles, bundles, taskCount: options.tasks.length };
+}

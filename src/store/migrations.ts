@@ -1,0 +1,85 @@
+/** Schema migrations, applied in order; `PRAGMA user_version` holds the number applied. */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'gyms, source PRs, candidates, attempts, model calls, tasks',
+    sql: `
+      CREATE TABLE gyms (
+        name TEXT PRIMARY KEY,
+        language TEXT NOT NULL,
+        spec_path TEXT NOT NULL,
+        status TEXT NOT NULL,             -- prepared | failed
+        error TEXT,
+        record_json TEXT,                 -- PreparedGym summary (commit, baseline, ...)
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE source_prs (
+        id INTEGER PRIMARY KEY,
+        repo TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        origin TEXT NOT NULL,
+        record_json TEXT NOT NULL,
+        schema_version INTEGER NOT NULL,
+        UNIQUE (repo, number)
+      );
+      CREATE TABLE candidates (
+        id INTEGER PRIMARY KEY,
+        gym TEXT NOT NULL,
+        source_pr_id INTEGER NOT NULL REFERENCES source_prs(id),
+        stage TEXT NOT NULL,              -- see CANDIDATE_STAGES
+        loss_stage TEXT,                  -- stage at which it was lost
+        loss_rule TEXT,                   -- stable rule or failure name
+        loss_reason TEXT,                 -- human-readable reason
+        rule_verdict_json TEXT,
+        llm_verdict_json TEXT,
+        cost_usd REAL NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL,
+        schema_version INTEGER NOT NULL,
+        UNIQUE (gym, source_pr_id)
+      );
+      CREATE INDEX candidates_stage ON candidates (stage);
+      CREATE TABLE attempts (
+        id INTEGER PRIMARY KEY,
+        candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+        status TEXT NOT NULL,
+        record_json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        schema_version INTEGER NOT NULL
+      );
+      CREATE TABLE model_calls (
+        id INTEGER PRIMARY KEY,
+        candidate_id INTEGER,
+        step TEXT NOT NULL,
+        model TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        latency_ms INTEGER NOT NULL,
+        cached INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE tasks (
+        instance_id TEXT PRIMARY KEY,
+        candidate_id INTEGER NOT NULL UNIQUE REFERENCES candidates(id),
+        gym TEXT NOT NULL,
+        language TEXT NOT NULL,
+        fail_to_pass_key TEXT NOT NULL,   -- sorted FAIL_TO_PASS as JSON, for dedup
+        fix_hash TEXT NOT NULL,           -- hash of the normalized fix, for dedup
+        duplicate_of TEXT,
+        record_json TEXT NOT NULL,
+        schema_version INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX tasks_gym ON tasks (gym);
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
