@@ -12,6 +12,8 @@ export interface ChatRequest {
   n?: number;
   /** Free-form label of the pipeline step, for records and scripted models. */
   step?: string;
+  /** Sample/retry index, part of the cache key: a new index asks for fresh samples. Default 0. */
+  attempt?: number;
 }
 
 export interface ChatUsage {
@@ -29,6 +31,8 @@ export interface ChatResponse {
   /** Hash of the normalised request, the cache key. */
   requestHash: string;
   cached: boolean;
+  /** How many transport retries (429, 5xx, timeouts) the call needed. */
+  retries?: number;
 }
 
 export interface ChatModel {
