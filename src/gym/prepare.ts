@@ -1,0 +1,165 @@
+import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { LoadedGymSpec } from '../config/load-gym-spec.js';
+import { SweMirrorError } from '../core/errors.js';
+import type { Runtime } from '../core/process.js';
+import type { ReportParser, TestStatusMap } from '../core/tests.js';
+import { createLocalRuntime } from '../runtime/local.js';
+import { countStatuses, findFlakyTests, tailLines } from './baseline.js';
+import { resolveDataDirectory } from './data-dir.js';
+import { withDirectoryLock } from './directory-lock.js';
+import { buildGymEnvironment } from './gym-environment.js';
+import { classifyGymSource, computeSpecHash, materializeGymSource, type GymSourceKind } from './gym-source.js';
+import { gymDirectoryPath, readPreparedGym, savePreparedGym } from './prepared-gym-store.js';
+import { resetWorkingCopy } from './reset.js';
+import { runSuite } from './run-suite.js';
+import type { PreparedGym } from './types.js';
+
+export { listPreparedGyms, loadPreparedGym } from './prepared-gym-store.js';
+
+/** Progress of a preparation, for reporters. */
+export type GymPrepareEvent =
+  | { type: 'cached'; gym: PreparedGym }
+  | { type: 'source'; kind: GymSourceKind; from: string; workdir: string }
+  | { type: 'checkout'; commit: string }
+  | { type: 'install'; index: number; total: number; command: string }
+  | { type: 'install-done'; index: number; durationMs: number }
+  | { type: 'baseline-run'; index: number; total: number; durationMs: number; passed: number; failed: number; skipped: number }
+  | { type: 'quarantined'; tests: string[] }
+  | { type: 'prepared'; gym: PreparedGym };
+
+export interface PrepareGymOptions {
+  dataDirectory?: string;
+  runtime?: Runtime;
+  /** Prepare again even when a prepared state exists. */
+  force?: boolean;
+  /** Baseline runs; default the spec's baselineRuns. */
+  baselineRuns?: number;
+  /** Parser to use instead of the built-in one for the spec's report format. */
+  reportParser?: ReportParser;
+  onEvent?: (event: GymPrepareEvent) => void;
+}
+
+const MEBIBYTE = 1024 * 1024;
+const INSTALL_MINIMUM_TIME_MS = 30 * 60 * 1000;
+const INSTALL_MINIMUM_MEMORY_BYTES = 4096 * MEBIBYTE;
+const LOCK_WAIT_MS = 60 * 60 * 1000;
+/** Install artefacts that reset must keep: ignored through .git/info/exclude. */
+const KEPT_ARTEFACTS = ['node_modules/', 'target/', '.venv/', 'venv/', '__pycache__/', '.pytest_cache/'];
+
+/** Clone or copy a gym, check out its commit, install once, run the baseline and quarantine flaky tests; reuses a prepared state. */
+export async function prepareGym(loaded: LoadedGymSpec, options: PrepareGymOptions = {}): Promise<PreparedGym> {
+  const emit = options.onEvent ?? (() => undefined);
+  const dataDirectory = resolveDataDirectory(options.dataDirectory);
+  const specHash = await computeSpecHash(loaded);
+  const directory = gymDirectoryPath(dataDirectory, loaded.spec.name, specHash);
+  return withDirectoryLock(`${directory}.lock`, LOCK_WAIT_MS, async () => {
+    const existing = options.force ? undefined : await readPreparedGym(directory);
+    if (existing) {
+      emit({ type: 'cached', gym: existing });
+      return existing;
+    }
+    await rm(directory, { recursive: true, force: true });
+    const workdir = path.join(directory, 'repo');
+    const cacheDirectory = path.join(directory, 'cache');
+    const logDirectory = path.join(directory, 'logs');
+    await Promise.all([mkdir(cacheDirectory, { recursive: true }), mkdir(logDirectory, { recursive: true })]);
+
+    emit({ type: 'source', kind: classifyGymSource(loaded), from: loaded.repoLocation, workdir });
+    const commit = await materializeGymSource(loaded, workdir);
+    emit({ type: 'checkout', commit });
+    await excludeArtefacts(workdir, loaded.spec.test.report.file);
+
+    const runtime = options.runtime ?? createLocalRuntime();
+    await runInstall(loaded, runtime, workdir, cacheDirectory, logDirectory, emit);
+
+    const partial = { spec: loaded.spec, loaded, specHash, directory, workdir, commit, cacheDirectory };
+    const runs = options.baselineRuns ?? loaded.spec.baselineRuns;
+    const baseline = await runBaseline(partial, runtime, options.reportParser, logDirectory, runs, emit);
+    const gym: PreparedGym = { ...partial, baseline, preparedAt: new Date().toISOString() };
+    await savePreparedGym(gym);
+    emit({ type: 'prepared', gym });
+    return gym;
+  });
+}
+
+async function excludeArtefacts(workdir: string, reportFile: string | undefined): Promise<void> {
+  const patterns = [...KEPT_ARTEFACTS, ...(reportFile ? [`/${reportFile.replace(/^\.\//, '')}`] : [])];
+  await appendFile(path.join(workdir, '.git', 'info', 'exclude'), `\n# swe-mirror: install artefacts kept across resets\n${patterns.join('\n')}\n`);
+}
+
+async function runInstall(
+  loaded: LoadedGymSpec,
+  runtime: Runtime,
+  workdir: string,
+  cacheDirectory: string,
+  logDirectory: string,
+  emit: (event: GymPrepareEvent) => void,
+): Promise<void> {
+  const commands = loaded.spec.install;
+  for (const [index, command] of commands.entries()) {
+    emit({ type: 'install', index: index + 1, total: commands.length, command });
+    const logPath = path.join(logDirectory, `install-${index + 1}.log`);
+    const result = await runtime.run(['bash', '-c', command], {
+      cwd: workdir,
+      timeoutMs: Math.max(loaded.spec.timeLimitSeconds * 1000, INSTALL_MINIMUM_TIME_MS),
+      memoryBytes: Math.max(loaded.spec.memoryLimitMB * MEBIBYTE, INSTALL_MINIMUM_MEMORY_BYTES),
+      env: buildGymEnvironment(workdir, cacheDirectory, loaded.spec.env),
+      writablePaths: [cacheDirectory],
+      allowNetwork: true,
+      logPath,
+    });
+    if (result.exitCode !== 0) {
+      const why = result.timedOut ? 'timed out' : result.outOfMemory ? 'ran out of memory' : `exited with ${result.exitCode ?? result.signal}`;
+      throw new SweMirrorError({
+        code: 'GYM_INSTALL_FAILED',
+        kind: 'user',
+        message: `Install command ${index + 1}/${commands.length} of gym ${loaded.spec.name} ${why}: ${command}\n--- last lines of ${logPath} ---\n${await readLogTail(logPath, result.stdout + result.stderr)}`,
+        hint: `Fix the install command in ${loaded.specPath} (full log: ${logPath}), then run gym prepare again.`,
+        details: { logPath, exitCode: result.exitCode, command },
+      });
+    }
+    emit({ type: 'install-done', index: index + 1, durationMs: result.durationMs });
+  }
+}
+
+async function runBaseline(
+  gym: Omit<PreparedGym, 'baseline' | 'preparedAt'>,
+  runtime: Runtime,
+  reportParser: ReportParser | undefined,
+  logDirectory: string,
+  runs: number,
+  emit: (event: GymPrepareEvent) => void,
+): Promise<PreparedGym['baseline']> {
+  const statuses: TestStatusMap[] = [];
+  const durationsMs: number[] = [];
+  // A provisional baseline makes the partial gym a PreparedGym for runSuite, which reads only spec, paths and commit.
+  const provisional: PreparedGym = { ...gym, baseline: { tests: {}, runs: 0, quarantined: [], durationsMs: [] }, preparedAt: '' };
+  for (let index = 1; index <= runs; index += 1) {
+    await resetWorkingCopy(gym.workdir, gym.commit);
+    const logPath = path.join(logDirectory, `baseline-${index}.log`);
+    const run = await runSuite(provisional, { runtime, logPath, ...(reportParser ? { reportParser } : {}) });
+    if (!run.report.hasEvidence) {
+      const flags = [run.process.timedOut ? 'timed out' : '', run.process.outOfMemory ? 'ran out of memory' : ''].filter(Boolean).join(', ');
+      throw new SweMirrorError({
+        code: 'GYM_BASELINE_NO_EVIDENCE',
+        kind: 'infrastructure',
+        message: `Baseline run ${index}/${runs} of gym ${gym.spec.name} shows no evidence that the suite ran (exit ${run.process.exitCode ?? run.process.signal}${flags ? `, ${flags}` : ''}; ${run.report.warnings.join('; ') || 'no report'}).\n--- last lines of ${logPath} ---\n${await readLogTail(logPath, run.process.stdout + run.process.stderr)}`,
+        hint: `Check test.command and test.report in ${gym.loaded.specPath}; run the command by hand in ${gym.workdir}.`,
+        details: { logPath, exitCode: run.process.exitCode },
+      });
+    }
+    statuses.push(run.report.tests);
+    durationsMs.push(run.process.durationMs);
+    emit({ type: 'baseline-run', index, total: runs, durationMs: run.process.durationMs, ...countStatuses(run.report.tests) });
+  }
+  await resetWorkingCopy(gym.workdir, gym.commit);
+  const quarantined = findFlakyTests(statuses);
+  emit({ type: 'quarantined', tests: quarantined });
+  return { tests: statuses[0] ?? {}, runs, quarantined, durationsMs };
+}
+
+/** Last lines of the combined (interleaved) log, or of the captured output when there is no log. */
+async function readLogTail(logPath: string, fallback: string): Promise<string> {
+  return tailLines(await readFile(logPath, 'utf8').catch(() => fallback));
+}
