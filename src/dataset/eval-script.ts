@@ -6,9 +6,10 @@ export const TEST_OUTPUT_END = '>>>>> End Test Output';
 export const REPORT_START = '>>>>> Start Report File';
 export const REPORT_END = '>>>>> End Report File';
 
-function heredoc(marker: string, content: string): string {
+/** `command <<'MARKER' suffix`, then the content, then the marker line. */
+function withHeredoc(command: string, marker: string, content: string, suffix = ''): string {
   const body = content.endsWith('\n') ? content : `${content}\n`;
-  return `<<'${marker}'\n${body}${marker}`;
+  return `${command} <<'${marker}'${suffix}\n${body}${marker}`;
 }
 
 function quote(value: string): string {
@@ -32,11 +33,11 @@ export function buildEvalScript(input: { spec: GymSpec; gymCommit: string; baseC
     ...Object.entries(input.spec.env).map(([key, value]) => `export ${key}=${quote(value)}`),
     'if [ "${SWE_MIRROR_FROM_GYM_COMMIT:-0}" = "1" ]; then',
     `  git checkout -q -f ${input.gymCommit} && git clean -fdq`,
-    `  git apply --whitespace=nowarn - ${heredoc('SWE_MIRROR_MIRROR_PATCH', input.mirrorPatch)}`,
+    withHeredoc('  git apply --whitespace=nowarn -', 'SWE_MIRROR_MIRROR_PATCH', input.mirrorPatch),
     'fi',
     // Files the test patch touches go back to the buggy state before it applies; new ones are removed.
     ...testFiles.map((file) => `git checkout -q ${input.baseCommit} -- ${quote(file)} 2>/dev/null || rm -f ${quote(file)}`),
-    `git apply --whitespace=nowarn - ${heredoc('SWE_MIRROR_TEST_PATCH', input.testPatch)} || { echo "test patch did not apply"; exit 2; }`,
+    withHeredoc('git apply --whitespace=nowarn -', 'SWE_MIRROR_TEST_PATCH', input.testPatch, ' || { echo "test patch did not apply"; exit 2; }'),
     ...(reportFile ? [`rm -f ${quote(reportFile)}`] : []),
     `echo ${quote(TEST_OUTPUT_START)}`,
     `bash -c ${quote(input.spec.test.command)}`,

@@ -47,6 +47,7 @@ export function toSweBenchRecord(task: Task, gym: ExportGym, baseCommit: string,
     log_parser: gym.spec.test.report.format,
     report_file: gym.spec.test.report.file ?? null,
     test_command: gym.spec.test.command,
+    install_commands: gym.spec.install,
     image_name: gym.spec.image ?? null,
   };
 }
