@@ -91,6 +91,8 @@ export interface VerdictReason {
   rule: VerifyRule;
   message: string;
   tests: string[];
+  /** Files involved, for rules about patches (sanity). */
+  files?: string[];
 }
 
 export interface PerTestStatus {
