@@ -24,6 +24,12 @@ export interface ReportInput {
   stderr: string;
   /** Content of the report file (JUnit XML, jest JSON, ...) when the gym writes one. */
   reportFile?: string;
+  /**
+   * Absolute path of the working copy the suite ran in. Reporters that print absolute file paths
+   * (jest, vitest, mocha, node:test, JUnit `file`) are made relative to it, so ids are the same in
+   * every copy. Without it, parsers strip the files' common directory and warn.
+   */
+  rootDirectory?: string;
 }
 
 export interface ParsedReport {

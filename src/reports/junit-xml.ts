@@ -1,0 +1,124 @@
+/**
+ * A small, forgiving JUnit XML reader. It scans tags instead of building a DOM, so it is fast on
+ * 100,000-test reports and still returns every complete test case of a truncated file.
+ */
+
+export type JunitOutcome = 'PASSED' | 'FAILED' | 'SKIPPED';
+
+export interface JunitSuite {
+  name: string;
+  attributes: Record<string, string>;
+}
+
+export interface JunitTestCase {
+  name: string;
+  classname: string | undefined;
+  file: string | undefined;
+  /** Enclosing <testsuite> elements, outermost first. */
+  suites: JunitSuite[];
+  outcome: JunitOutcome;
+  attributes: Record<string, string>;
+}
+
+export interface JunitDocument {
+  /** A <testsuites> or <testsuite> root element was found. */
+  hasRoot: boolean;
+  /** The document ended with elements still open. */
+  isTruncated: boolean;
+  testCases: JunitTestCase[];
+}
+
+// One pass over the markup: comments, CDATA and processing instructions are matched (and skipped)
+// whole, so tags inside failure messages are never mistaken for elements.
+const TOKEN = /<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<[?!][^>]*>|<(\/?)([A-Za-z_][\w:.-]*)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/g;
+const ATTRIBUTE = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+const ENTITY = /&(?:#x([0-9a-fA-F]+)|#(\d+)|(amp|lt|gt|quot|apos));/g;
+const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function decodeEntities(value: string): string {
+  if (!value.includes('&')) return value;
+  return value.replace(ENTITY, (whole, hex: string | undefined, decimal: string | undefined, named: string | undefined) => {
+    if (named !== undefined) return NAMED_ENTITIES[named] ?? whole;
+    const codePoint = hex !== undefined ? Number.parseInt(hex, 16) : Number.parseInt(decimal ?? '', 10);
+    return Number.isFinite(codePoint) && codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : whole;
+  });
+}
+
+function parseAttributes(text: string): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  if (text === '') return attributes;
+  ATTRIBUTE.lastIndex = 0;
+  for (let match = ATTRIBUTE.exec(text); match !== null; match = ATTRIBUTE.exec(text)) {
+    const name = match[1];
+    if (name !== undefined) attributes[name] = decodeEntities(match[2] ?? match[3] ?? '');
+  }
+  return attributes;
+}
+
+function localName(tag: string): string {
+  const colon = tag.indexOf(':');
+  return (colon >= 0 ? tag.slice(colon + 1) : tag).toLowerCase();
+}
+
+/** Reads every <testcase> of a JUnit XML document, with its enclosing suites and outcome. */
+export function readJunitXml(xml: string): JunitDocument {
+  const suites: JunitSuite[] = [];
+  const testCases: JunitTestCase[] = [];
+  let hasRoot = false;
+  let openElements = 0;
+  let current: JunitTestCase | undefined;
+  TOKEN.lastIndex = 0;
+  for (let match = TOKEN.exec(xml); match !== null; match = TOKEN.exec(xml)) {
+    const tag = match[2];
+    if (tag === undefined) continue;
+    const isClosing = match[1] === '/';
+    const isSelfClosing = match[4] === '/';
+    const name = localName(tag);
+    if (isClosing) {
+      openElements = Math.max(0, openElements - 1);
+      if (name === 'testsuite') suites.pop();
+      else if (name === 'testcase' && current) {
+        testCases.push(current);
+        current = undefined;
+      }
+      continue;
+    }
+    if (!isSelfClosing) openElements += 1;
+    if (name === 'testsuites') {
+      hasRoot = true;
+    } else if (name === 'testsuite') {
+      hasRoot = true;
+      if (!isSelfClosing) {
+        const attributes = parseAttributes(match[3] ?? '');
+        suites.push({ name: attributes.name ?? '', attributes });
+      }
+    } else if (name === 'testcase') {
+      const attributes = parseAttributes(match[3] ?? '');
+      const file = attributes.file ?? findSuiteFile(suites);
+      const testCase: JunitTestCase = {
+        name: attributes.name ?? '',
+        classname: attributes.classname,
+        file,
+        suites: suites.slice(),
+        outcome: 'PASSED',
+        attributes,
+      };
+      if (isSelfClosing) testCases.push(testCase);
+      else current = testCase;
+    } else if (current && (name === 'failure' || name === 'error')) {
+      current.outcome = 'FAILED';
+    } else if (current && name === 'skipped' && current.outcome !== 'FAILED') {
+      current.outcome = 'SKIPPED';
+    }
+  }
+  // A test case cut off by truncation has no reliable outcome; it is left out.
+  return { hasRoot, isTruncated: openElements > 0 || current !== undefined, testCases };
+}
+
+function findSuiteFile(suites: JunitSuite[]): string | undefined {
+  for (let index = suites.length - 1; index >= 0; index -= 1) {
+    const file = suites[index]?.attributes.file;
+    if (file !== undefined) return file;
+  }
+  return undefined;
+}
