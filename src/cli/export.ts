@@ -1,9 +1,28 @@
+import path from 'node:path';
 import type { Command } from 'commander';
-import { SweMirrorError } from '../core/errors.js';
+import { exportFromStore } from '../pipeline/export-from-store.js';
+import { addStoreOptions, openExistingStore, type StoreOptions } from './store-option.js';
 
-// Placeholder until the owning work lands; replaced, not extended.
 export function register(program: Command): void {
-  program.command('export').description('(not built yet)').action(() => {
-    throw new SweMirrorError({ code: 'NOT_BUILT', kind: 'internal', message: 'export is not built yet.' });
-  });
+  addStoreOptions(
+    program
+      .command('export')
+      .description('Write tasks.jsonl (SWE-bench), Multi-SWE-bench JSONL per repo, materialized git bundles and stats from the store.'),
+  )
+    .option('-o, --out <dir>', 'output directory (default: the config output directory)')
+    .option('--lists-as-json-strings', 'write FAIL_TO_PASS / PASS_TO_PASS as JSON strings, as on dataset hubs')
+    .action(async (options: StoreOptions & { out?: string; listsAsJsonStrings?: boolean }) => {
+      const { store, outputDirectory } = await openExistingStore(options);
+      try {
+        const out = path.resolve(options.out ?? outputDirectory ?? 'swe-mirror-out');
+        const result = await exportFromStore(store, out, { listsAsJsonStrings: options.listsAsJsonStrings ?? false });
+        process.stdout.write(`exported ${result.taskCount} tasks\n`);
+        for (const file of [result.sweBenchFile, ...result.multiSweBenchFiles, ...result.bundles, ...result.statsFiles]) {
+          process.stdout.write(`  ${path.relative(process.cwd(), file)}\n`);
+        }
+        process.stdout.write(`\n${result.stats.text}\n`);
+      } finally {
+        store.close();
+      }
+    });
 }

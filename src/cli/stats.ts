@@ -1,9 +1,17 @@
 import type { Command } from 'commander';
-import { SweMirrorError } from '../core/errors.js';
+import { readStats } from '../pipeline/export-from-store.js';
+import { addStoreOptions, openExistingStore, type StoreOptions } from './store-option.js';
 
-// Placeholder until the owning work lands; replaced, not extended.
 export function register(program: Command): void {
-  program.command('stats').description('(not built yet)').action(() => {
-    throw new SweMirrorError({ code: 'NOT_BUILT', kind: 'internal', message: 'stats is not built yet.' });
-  });
+  addStoreOptions(program.command('stats').description('Dataset statistics per language (repos, instances, fix hunks/lines, mean P2P/F2P) and the yield funnel.'))
+    .option('--json', 'print JSON')
+    .action(async (options: StoreOptions & { json?: boolean }) => {
+      const { store } = await openExistingStore(options);
+      try {
+        const stats = readStats(store);
+        process.stdout.write(options.json ? `${JSON.stringify({ languages: stats.languages, funnel: stats.funnel }, null, 2)}\n` : `${stats.text}\n`);
+      } finally {
+        store.close();
+      }
+    });
 }

@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { SweMirrorError } from '../core/errors.js';
+import { toJsonLines, writeFileAtomically } from '../dataset/atomic-write.js';
+import { exportDataset, type ExportResult } from '../dataset/export.js';
+import { computeLanguageStats, renderStats, type LanguageStats } from '../dataset/stats.js';
+import type { PreparedGym } from '../gym/types.js';
+import { readFunnel, type Funnel } from '../store/funnel.js';
+import type { Store } from '../store/store.js';
+
+/** Prepared gyms as the store recorded them (name → PreparedGym). */
+export function readPreparedGyms(store: Store): Map<string, PreparedGym> {
+  const rows = store.database.prepare("SELECT name, record_json FROM gyms WHERE status = 'prepared'").all() as Array<{
+    name: string;
+    record_json: string | null;
+  }>;
+  return new Map(rows.filter((row) => row.record_json).map((row) => [row.name, JSON.parse(row.record_json as string) as PreparedGym]));
+}
+
+export interface StatsReport {
+  languages: LanguageStats[];
+  funnel: Funnel;
+  text: string;
+}
+
+/** The statistics table and funnel for the tasks in a store. */
+export function readStats(store: Store): StatsReport {
+  const tasks = store.listTasks();
+  const languages = computeLanguageStats(tasks);
+  const funnel = readFunnel(store);
+  return { languages, funnel, text: renderStats(languages, funnel) };
+}
+
+/** Export every non-duplicate task of a store, plus stats.txt and stats.json, into `outDirectory`. */
+export async function exportFromStore(
+  store: Store,
+  outDirectory: string,
+  options: { listsAsJsonStrings?: boolean } = {},
+): Promise<ExportResult & { stats: StatsReport; statsFiles: string[] }> {
+  const tasks = store.listTasks();
+  const gyms = readPreparedGyms(store);
+  const missing = [...new Set(tasks.map((task) => task.gym))].filter((gym) => !gyms.has(gym));
+  if (missing.length > 0) {
+    throw new SweMirrorError({
+      code: 'EXPORT_GYM_MISSING',
+      kind: 'user',
+      message: `The store has tasks for gyms it has no prepared copy of: ${missing.join(', ')}.`,
+      hint: 'Run `swe-mirror run` (or `swe-mirror gym prepare`) with the same config so the gyms are prepared, then export again.',
+    });
+  }
+  const result = await exportDataset({ tasks, gyms, outDirectory, listsAsJsonStrings: options.listsAsJsonStrings ?? false });
+  const stats = readStats(store);
+  const statsText = path.join(outDirectory, 'stats.txt');
+  const statsJson = path.join(outDirectory, 'stats.json');
+  await writeFileAtomically(statsText, [`${stats.text}\n`]);
+  await writeFileAtomically(statsJson, toJsonLines([{ languages: stats.languages, funnel: stats.funnel }]));
+  return { ...result, stats, statsFiles: [statsText, statsJson] };
+}
