@@ -31,17 +31,21 @@ export const BUILT_IN_PRICES: Readonly<Record<string, ModelPrice>> = {
   'claude-3-5-haiku': { inputPerMillion: 0.8, outputPerMillion: 4 },
 };
 
+/** What a dated or aliased snapshot appends to a model name: `-2024-07-18`, `-20250929`, `-latest`. */
+const SNAPSHOT_SUFFIX = /^-(\d|latest$|preview)/;
+
 /**
  * Find the price of a model: an explicit override first, then the built-in entry with the
- * longest name that is a prefix of the model name (so dated snapshots such as
- * `gpt-4o-mini-2024-07-18` find `gpt-4o-mini`). Returns undefined when unknown.
+ * longest name that the model name extends by a snapshot suffix (so
+ * `gpt-4o-mini-2024-07-18` finds `gpt-4o-mini`, while `gpt-4o-mini-tts` finds nothing). Returns undefined when unknown.
  */
 export function findModelPrice(model: string, override?: ModelPrice): ModelPrice | undefined {
   if (override) return override;
   const name = model.includes('/') ? model.slice(model.lastIndexOf('/') + 1) : model;
   let best: string | undefined;
   for (const known of Object.keys(BUILT_IN_PRICES)) {
-    if ((name === known || name.startsWith(`${known}-`)) && (best === undefined || known.length > best.length)) best = known;
+    const isSnapshot = name.startsWith(known) && SNAPSHOT_SUFFIX.test(name.slice(known.length));
+    if ((name === known || isSnapshot) && (best === undefined || known.length > best.length)) best = known;
   }
   return best === undefined ? undefined : BUILT_IN_PRICES[best];
 }

@@ -82,30 +82,16 @@ export async function readRecording(file: string): Promise<RecordingEntry[]> {
   return entries;
 }
 
-/** Append every answered request (hash, summary, response) to a JSONL recording, once per hash. */
+/** Append every answered request (hash, summary, response) to a JSONL recording, in call order. */
 export function withRecording(model: ChatModel, options: { file: string }): ChatModel {
-  let recorded: Promise<Set<string>> | undefined;
   let writes: Promise<void> = Promise.resolve();
-  const loadRecorded = async (): Promise<Set<string>> => {
-    try {
-      return new Set((await readRecording(options.file)).map((entry) => entry.requestHash));
-    } catch (error) {
-      if (error instanceof SweMirrorError && error.code === 'MODEL_RECORDING_NOT_FOUND') return new Set();
-      throw error;
-    }
-  };
   return {
     id: model.id,
     async complete(request: ChatRequest): Promise<ChatResponse> {
       const response = await model.complete(request);
-      const requestHash = hashChatRequest(null, request);
-      recorded ??= loadRecorded();
-      const seen = await recorded;
-      if (seen.has(requestHash)) return response;
-      seen.add(requestHash);
       const entry: RecordingEntry = {
         schemaVersion: RECORDING_SCHEMA_VERSION,
-        requestHash,
+        requestHash: hashChatRequest(null, request),
         modelId: model.id,
         step: request.step ?? null,
         request: summariseRequest(request),
@@ -123,12 +109,21 @@ export function withRecording(model: ChatModel, options: { file: string }): Chat
   };
 }
 
-/** A model that answers only from a recording, never the network; a request it lacks is a user error. */
+/**
+ * A model that answers only from a recording, never the network; a request it lacks is a user
+ * error. The k-th time a request is asked it gets the k-th recorded answer to it (the last one
+ * once they run out), so a run that sampled the same prompt twice replays both samples.
+ */
 export function createReplayModel(options: { file: string }): ChatModel {
-  let entries: Promise<Map<string, RecordingEntry>> | undefined;
-  const load = async (): Promise<Map<string, RecordingEntry>> => {
-    const byHash = new Map<string, RecordingEntry>();
-    for (const entry of await readRecording(options.file)) if (!byHash.has(entry.requestHash)) byHash.set(entry.requestHash, entry);
+  let entries: Promise<Map<string, RecordingEntry[]>> | undefined;
+  const asked = new Map<string, number>();
+  const load = async (): Promise<Map<string, RecordingEntry[]>> => {
+    const byHash = new Map<string, RecordingEntry[]>();
+    for (const entry of await readRecording(options.file)) {
+      const list = byHash.get(entry.requestHash);
+      if (list) list.push(entry);
+      else byHash.set(entry.requestHash, [entry]);
+    }
     return byHash;
   };
   return {
@@ -137,7 +132,10 @@ export function createReplayModel(options: { file: string }): ChatModel {
       const started = performance.now();
       entries ??= load();
       const requestHash = hashChatRequest(null, request);
-      const entry = (await entries).get(requestHash);
+      const answers = (await entries).get(requestHash) ?? [];
+      const occurrence = asked.get(requestHash) ?? 0;
+      asked.set(requestHash, occurrence + 1);
+      const entry = answers[Math.min(occurrence, answers.length - 1)];
       if (!entry) {
         throw new SweMirrorError({
           code: 'MODEL_REPLAY_MISS',
