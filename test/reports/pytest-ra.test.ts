@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { parseReport } from '../../src/reports/index.js';
+import { readCapture } from './captured-output.js';
+
+describe('pytest -rA console output (pytest 9, real captures)', () => {
+  it('reads node ids from the short summary; unnamed skips become a warning, not ids', () => {
+    const report = parseReport('pytest-ra', { stdout: readCapture('pytest-ra/ra.txt'), stderr: '' });
+    expect(report.hasEvidence).toBe(true);
+    expect(report.tests).toEqual({
+      'tests/sub/test_deep.py::test_deep': 'PASSED',
+      'tests/test_math.py::TestAdd::test_adds_two_numbers': 'PASSED',
+      'tests/test_math.py::TestAdd::TestNested::test_inner': 'PASSED',
+      'tests/test_math.py::test_sum[1-1-2]': 'PASSED',
+      'tests/test_math.py::test_sum[2-2-4]': 'PASSED',
+      'tests/test_math.py::test_odd_params[a b]': 'PASSED',
+      'tests/test_math.py::test_odd_params[x::y]': 'PASSED',
+      'tests/test_math.py::test_odd_params[dotted.name]': 'PASSED',
+      'tests/test_math.py::test_top_level': 'PASSED',
+      'tests/test_strings.py::TestAdd::test_adds_two_numbers': 'PASSED',
+      'tests/test_math.py::test_expected_failure': 'SKIPPED',
+      'tests/test_broken_import.py': 'FAILED',
+      'tests/test_math.py::test_with_broken_fixture': 'FAILED',
+      'tests/test_math.py::TestAdd::test_handles_negatives': 'FAILED',
+      'tests/test_math.py::test_sum[1-1-3]': 'FAILED',
+      'tests/test_strings.py::test_top_level': 'FAILED',
+    });
+    expect(report.warnings.join('\n')).toContain('1 skipped test(s) were reported without node ids');
+  });
+
+  it('reads -v progress lines through colour codes and gets the same ids as --junitxml', () => {
+    const report = parseReport('pytest-ra', { stdout: readCapture('pytest-ra/ra-verbose-color.txt'), stderr: '' });
+    const junit = parseReport('pytest-junit', { stdout: '', stderr: '', reportFile: readCapture('pytest-junit/report.xml') });
+    expect(report.tests).toEqual(junit.tests);
+    expect(report.warnings).toEqual([]);
+  });
+
+  it('reports an interrupted collection as the failing module, with evidence', () => {
+    const report = parseReport('pytest-ra', { stdout: readCapture('pytest-ra/collection-error.txt'), stderr: '' });
+    expect(report).toMatchObject({ hasEvidence: true, tests: { 'tests/test_broken_import.py': 'FAILED' } });
+  });
+
+  it('accepts a run that collected nothing as evidence, and a crash as none', () => {
+    const empty = parseReport('pytest-ra', { stdout: '============================ no tests ran in 0.01s =============================\n', stderr: '' });
+    expect(empty).toMatchObject({ hasEvidence: true, tests: {} });
+    const crashed = parseReport('pytest-ra', { stdout: '', stderr: '/usr/bin/python3: No module named pytest\n' });
+    expect(crashed.hasEvidence).toBe(false);
+    expect(crashed.warnings.join('\n')).toContain('no pytest results');
+  });
+});
