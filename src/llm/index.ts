@@ -10,3 +10,4 @@ export * from './cache.js';
 export * from './replay.js';
 export * from './call-observer.js';
 export * from './create-model.js';
+export * from './model-command-options.js';

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SweMirrorError } from '../../src/core/errors.js';
 import type { ChatRequest } from '../../src/core/model.js';
 import { cacheEntryPath } from '../../src/llm/cache.js';
+import type { ModelCallRecord } from '../../src/llm/call-observer.js';
 import { createModel, type CreateModelOptions } from '../../src/llm/create-model.js';
 import { modelConfigSchema } from '../../src/llm/model-config.js';
 import { hashChatRequest } from '../../src/llm/request-hash.js';
@@ -43,8 +44,10 @@ describe('response cache', () => {
     expect(first.costUsd).toBeGreaterThan(0);
     expect(server.requests).toHaveLength(1);
 
-    const rerun = liveModel({ cacheDirectory });
+    const calls: ModelCallRecord[] = [];
+    const rerun = liveModel({ cacheDirectory, onCall: (record) => calls.push(record) });
     const second = await rerun.complete(question('q1'));
+    expect(calls).toEqual([expect.objectContaining({ step: 'distill', cached: true, costUsd: 0, requestHash: first.requestHash, inputTokens: 100 })]);
     expect(server.requests).toHaveLength(1);
     expect(second).toMatchObject({ texts: first.texts, cached: true, costUsd: 0, requestHash: first.requestHash, usage: first.usage });
 
