@@ -1,0 +1,62 @@
+import { applyPatch, diffWorkingCopy, listPatchFiles } from '../edits/patch.js';
+import { applySearchReplaceBlocks, nonTestFilesOnly, parseSearchReplaceBlocks } from '../edits/search-replace.js';
+import { editErrorFeedback, noBlocksFeedback } from './generate-tests.js';
+import type { AnswerEvaluation } from './model-step.js';
+import { outputTail, runPrecheck } from './precheck.js';
+import { stripAddedComments } from './strip-added-comments.js';
+import { checkTestsAfterMirroring } from './test-checks.js';
+import { resetWorkspace, runTestFiles, type Workspace } from './workspace.js';
+
+export interface GeneratedMirror {
+  mirrorPatch: string;
+  failingTests: string[];
+  commentsStripped: number;
+}
+
+/**
+ * Evaluate a mirror-generation answer: apply it to the clean gym (non-test files only), strip the comments
+ * it adds, apply the test patch, pre-check, run the touched test files, and require a new test to fail.
+ * Comments are stripped before the run so the state that is checked is the state that ships.
+ */
+export function createMirrorAnswerEvaluator(workspace: Workspace, tests: { testPatch: string; testFiles: string[]; newTests: string[] }) {
+  const { gym } = workspace;
+  return async (answer: string, tryIndex: number): Promise<AnswerEvaluation<GeneratedMirror>> => {
+    const parsed = parseSearchReplaceBlocks(answer);
+    if (parsed.blocks.length === 0) return { ok: false, feedback: noBlocksFeedback(parsed.problems), parsed, code: 'EDIT_NO_BLOCKS' };
+    await resetWorkspace(workspace);
+    try {
+      await applySearchReplaceBlocks(workspace.workdir, parsed.blocks, { allowedFiles: nonTestFilesOnly(gym.spec.testFiles, 'the mirror step') });
+    } catch (error) {
+      return { ok: false, ...editErrorFeedback(error), parsed };
+    }
+    const rawPatch = await diffWorkingCopy(workspace.workdir);
+    if (rawPatch.trim() === '') return { ok: false, feedback: 'The edits did not change anything: the REPLACE text equals the SEARCH text.', parsed, code: 'MIRROR_PATCH_EMPTY' };
+    const stripped = await stripAddedComments(workspace.workdir, rawPatch, gym.spec.language);
+    const mirrorPatch = stripped.lineCount > 0 ? await diffWorkingCopy(workspace.workdir) : rawPatch;
+    if (mirrorPatch.trim() === '') {
+      return { ok: false, feedback: 'The edits only add comments; once they are removed nothing changes. Change the code itself.', parsed, code: 'MIRROR_PATCH_EMPTY' };
+    }
+    await applyPatch(workspace.workdir, tests.testPatch, { label: 'test.patch' });
+    const touched = [...listPatchFiles(mirrorPatch), ...tests.testFiles];
+    const precheck = await runPrecheck(gym, workspace.runtime, workspace.workdir, touched);
+    if (!precheck.passed && precheck.process) {
+      return {
+        ok: false,
+        feedback: `The build broke: the pre-check \`${precheck.command}\` failed after your change:\n\n${outputTail(precheck.process)}\n\nThe code must still compile; the bug must show only as wrong behaviour.`,
+        parsed,
+        code: 'MIRROR_PRECHECK_FAILED',
+        details: { precheck: precheck.command },
+      };
+    }
+    const run = await runTestFiles(workspace, tests.testFiles, `mirror-generate-${tryIndex}`);
+    const check = checkTestsAfterMirroring(tests.newTests, run);
+    if (!check.ok) return { ok: false, feedback: check.feedback, parsed, code: 'MIRROR_TESTS_STILL_PASS', details: { tests: run.report.tests } };
+    return {
+      ok: true,
+      value: { mirrorPatch, failingTests: check.tests, commentsStripped: stripped.lineCount },
+      parsed,
+      summary: `${check.tests.length} of ${tests.newTests.length} new tests fail${stripped.lineCount > 0 ? `; ${stripped.lineCount} added comment line(s) stripped` : ''}`,
+      details: { failingTests: check.tests, commentsStripped: stripped.lineCount, files: listPatchFiles(mirrorPatch) },
+    };
+  };
+}

@@ -1,0 +1,62 @@
+import type { Language } from '../config/gym-spec.js';
+import type { ProcessResult, Runtime } from '../core/process.js';
+import { buildGymEnvironment } from '../gym/gym-environment.js';
+import { quoteForShell } from '../gym/run-suite.js';
+import type { PreparedGym } from '../gym/types.js';
+
+const MEBIBYTE = 1024 * 1024;
+
+/**
+ * The cheap compile/syntax check for a language, as a shell command, or undefined when there is none
+ * for the touched files. TypeScript's check runs only when the gym has a tsconfig and a local tsc.
+ */
+export function defaultPrecheckCommand(language: Language, touchedFiles: string[]): string | undefined {
+  const quoted = (pattern: RegExp): string[] => touchedFiles.filter((file) => pattern.test(file)).map(quoteForShell);
+  switch (language) {
+    case 'python': {
+      const files = quoted(/\.pyi?$/);
+      return files.length > 0 ? `python -m py_compile ${files.join(' ')}` : undefined;
+    }
+    case 'javascript': {
+      const files = quoted(/\.(js|mjs|cjs)$/);
+      return files.length > 0 ? `for file in ${files.join(' ')}; do node --check "$file" || exit 1; done` : undefined;
+    }
+    case 'typescript': {
+      const scripts = quoted(/\.(js|mjs|cjs)$/);
+      const syntax = scripts.length > 0 ? `for file in ${scripts.join(' ')}; do node --check "$file" || exit 1; done; ` : '';
+      return `${syntax}if [ -f tsconfig.json ] && [ -x node_modules/.bin/tsc ]; then node_modules/.bin/tsc --noEmit; fi`;
+    }
+    case 'go':
+      return 'go vet ./...';
+    case 'rust':
+      return 'cargo check --tests --offline --quiet';
+  }
+}
+
+export interface PrecheckResult {
+  command: string | undefined;
+  passed: boolean;
+  process?: ProcessResult;
+}
+
+/** Run the gym's pre-check (its spec's, else the language default) in the sandbox, in `workdir`. */
+export async function runPrecheck(gym: PreparedGym, runtime: Runtime, workdir: string, touchedFiles: string[]): Promise<PrecheckResult> {
+  const command = gym.spec.precheck ?? defaultPrecheckCommand(gym.spec.language, touchedFiles);
+  if (command === undefined) return { command, passed: true };
+  const result = await runtime.run(['bash', '-c', command], {
+    cwd: workdir,
+    timeoutMs: gym.spec.timeLimitSeconds * 1000,
+    memoryBytes: gym.spec.memoryLimitMB * MEBIBYTE,
+    env: buildGymEnvironment(workdir, gym.cacheDirectory, gym.spec.env),
+    writablePaths: [gym.cacheDirectory],
+    allowNetwork: false,
+  });
+  return { command, passed: result.exitCode === 0 && !result.timedOut, process: result };
+}
+
+/** The last lines of a process's output, for feedback. */
+export function outputTail(result: Pick<ProcessResult, 'stdout' | 'stderr'>, lineCount = 40): string {
+  const combined = `${result.stdout}\n${result.stderr}`.replace(/\r\n/g, '\n').trim();
+  const lines = combined.split('\n');
+  return lines.slice(-lineCount).join('\n');
+}

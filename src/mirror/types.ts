@@ -1,0 +1,129 @@
+import type { ChatModel } from '../core/model.js';
+import type { Runtime } from '../core/process.js';
+import type { LlmCallRecord, SourcePR, TestState, Verdict } from '../core/records.js';
+import type { PreparedGym } from '../gym/types.js';
+import type { VerifyTaskOptions } from '../verify/verify-task.js';
+
+/** The steps of the mirroring loop, in order; stable strings for records and reporters. */
+export const MIRROR_STEPS = [
+  'distill',
+  'test-localize',
+  'test-generate',
+  'mirror-localize',
+  'mirror-generate',
+  'statement',
+  'verify',
+] as const;
+export type MirrorStep = (typeof MIRROR_STEPS)[number];
+
+export interface MirrorBudget {
+  /** Retries after a failed try of one step, each with the failure as feedback. Default 2. */
+  retriesPerStep?: number;
+  /** Samples per model call (n); each is tried in turn before a retry. Default 1. */
+  samples?: number;
+  /** Sampling temperature; default the model's own. */
+  temperature?: number;
+}
+
+/** Verifier seam: the real one is `verifyTask` from src/verify. */
+export type VerifyFunction = (
+  gym: PreparedGym,
+  patches: { mirror: string; test: string; fix: string },
+  options: VerifyTaskOptions,
+) => Promise<Verdict>;
+
+export interface MirrorInput {
+  gym: PreparedGym;
+  source: SourcePR;
+  model: ChatModel;
+  runtime: Runtime;
+  budget?: MirrorBudget;
+  /** Working copy to use; default the gym's primary one. It is reset before and after. */
+  workdir?: string;
+  /** Where suite and verification logs go; default none. */
+  logDirectory?: string;
+  /** Verification settings passed to the verifier. */
+  verifyOptions?: { repeats?: Partial<Record<TestState, number>>; strict?: boolean };
+  /** Replace the verifier (tests, other runtimes); default `verifyTask`. */
+  verify?: VerifyFunction;
+  onEvent?: (event: MirrorEvent) => void;
+}
+
+export type MirrorStatus = 'verified' | 'rejected' | 'failed';
+
+export interface MirrorPatches {
+  mirror: string;
+  test: string;
+  fix: string;
+}
+
+export interface MirrorOutcome {
+  status: MirrorStatus;
+  attempt: AttemptLog;
+  patches?: MirrorPatches;
+  statement?: string;
+  verdict?: Verdict;
+  failure?: { step: MirrorStep; reason: string };
+}
+
+/** One model call of the loop: what was asked (by template and hash), what came back, what we made of it. */
+export interface ModelCallEntry extends LlmCallRecord {
+  /** 0 for the first try of the step, 1 for the first retry, ... */
+  try: number;
+  samples: number;
+  /** Transport retries the adapter needed (429, 5xx, timeouts). */
+  transportRetries: number;
+  /** The feedback this request carried as its last message, when it was a retry. */
+  feedback?: string;
+  /** Raw answer texts, one per sample. */
+  answers: string[];
+  /** What the answer was read as (edits, file lists, ...), per sample tried. */
+  parsed: unknown[];
+  /** Why the call failed, or why its answers were not usable. */
+  error?: string;
+}
+
+/** One try of one step. */
+export interface StepEntry {
+  step: MirrorStep;
+  try: number;
+  outcome: 'ok' | 'retry' | 'failed';
+  startedAt: string;
+  durationMs: number;
+  /** The failure, said as it is fed back to the model (retry/failed). */
+  feedback?: string;
+  /** Step-specific facts: files, new tests, pre-check command, verdict reasons, ... */
+  details?: Record<string, unknown>;
+}
+
+/** Everything one mirroring attempt did, for audit and yield analysis. */
+export interface AttemptLog {
+  schemaVersion: number;
+  gym: string;
+  gymCommit: string;
+  source: { repo: string; number: number; url: string; issues: number[] };
+  model: string;
+  prompts: Array<{ name: string; version: number }>;
+  budget: { retriesPerStep: number; samples: number; temperature?: number };
+  startedAt: string;
+  finishedAt?: string;
+  status?: MirrorStatus;
+  failure?: { step: MirrorStep; reason: string };
+  bugPattern?: string;
+  localization?: { sourceFiles: string[]; testFiles: string[]; mirrorFiles?: string[] };
+  newTests?: string[];
+  failingTests?: string[];
+  commentsStripped?: number;
+  steps: StepEntry[];
+  calls: ModelCallEntry[];
+  totals: { calls: number; cachedCalls: number; inputTokens: number; outputTokens: number; costUsd: number; latencyMs: number };
+}
+
+/** Progress of the loop, for reporters. */
+export type MirrorEvent =
+  | { type: 'step-start'; step: MirrorStep; try: number }
+  | { type: 'step-retry'; step: MirrorStep; try: number; feedback: string }
+  | { type: 'step-done'; step: MirrorStep; try: number; summary: string }
+  | { type: 'step-failed'; step: MirrorStep; reason: string }
+  | { type: 'model-call'; step: MirrorStep; try: number; cached: boolean; costUsd: number; latencyMs: number; error?: string }
+  | { type: 'finished'; status: MirrorStatus };
