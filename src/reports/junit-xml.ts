@@ -32,16 +32,33 @@ export interface JunitDocument {
 // whole, so tags inside failure messages are never mistaken for elements.
 const TOKEN = /<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<[?!][^>]*>|<(\/?)([A-Za-z_][\w:.-]*)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/g;
 const ATTRIBUTE = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
-const ENTITY = /&(?:#x([0-9a-fA-F]+)|#(\d+)|(amp|lt|gt|quot|apos));/g;
 const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
+function decodeEntity(entity: string): string | undefined {
+  const named = NAMED_ENTITIES[entity];
+  if (named !== undefined) return named;
+  if (!entity.startsWith('#')) return undefined;
+  const codePoint = entity[1] === 'x' || entity[1] === 'X' ? Number.parseInt(entity.slice(2), 16) : Number.parseInt(entity.slice(1), 10);
+  return Number.isFinite(codePoint) && codePoint >= 0 && codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : undefined;
+}
+
+// indexOf-based rather than a regex with a callback: attribute decoding dominates large reports.
 function decodeEntities(value: string): string {
-  if (!value.includes('&')) return value;
-  return value.replace(ENTITY, (whole, hex: string | undefined, decimal: string | undefined, named: string | undefined) => {
-    if (named !== undefined) return NAMED_ENTITIES[named] ?? whole;
-    const codePoint = hex !== undefined ? Number.parseInt(hex, 16) : Number.parseInt(decimal ?? '', 10);
-    return Number.isFinite(codePoint) && codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : whole;
-  });
+  let ampersand = value.indexOf('&');
+  if (ampersand < 0) return value;
+  let decoded = '';
+  let copiedUpTo = 0;
+  while (ampersand >= 0) {
+    const semicolon = value.indexOf(';', ampersand + 1);
+    if (semicolon < 0 || semicolon - ampersand > 10) break;
+    const replacement = decodeEntity(value.slice(ampersand + 1, semicolon));
+    if (replacement !== undefined) {
+      decoded += value.slice(copiedUpTo, ampersand) + replacement;
+      copiedUpTo = semicolon + 1;
+    }
+    ampersand = value.indexOf('&', semicolon + 1);
+  }
+  return decoded + value.slice(copiedUpTo);
 }
 
 function parseAttributes(text: string): Record<string, string> {
