@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { LoadedGymSpec } from '../config/load-gym-spec.js';
@@ -11,7 +13,7 @@ export interface GymContext {
   readme: string;
   /** Test file paths relative to the repository, sorted. */
   testFiles: string[];
-  /** `owner/name` on GitHub, when the spec's repo is a GitHub URL. */
+  /** The gym's repository URL: the spec's remote URL, or the `origin` remote of a local clone ('' when none). */
   repositoryUrl: string;
 }
 
@@ -50,6 +52,10 @@ export async function readGymContext(gym: LoadedGymSpec): Promise<GymContext> {
   const context: GymContext = { name: gym.spec.name, language: gym.spec.language, readme: '', testFiles: [], repositoryUrl: gym.isRemote ? gym.spec.repo : '' };
   if (gym.isRemote) return context;
   context.readme = await readGymReadme(gym.repoLocation);
+  context.repositoryUrl = await promisify(execFile)('git', ['-C', gym.repoLocation, 'remote', 'get-url', 'origin']).then(
+    ({ stdout }) => stdout.trim(),
+    () => '',
+  );
   const isTestFile = picomatch(gym.spec.testFiles, { dot: true });
   context.testFiles = (await listFiles(gym.repoLocation, 20_000)).filter((file) => isTestFile(file));
   return context;

@@ -25,14 +25,14 @@ export function splitRepositoryName(fullName: string): { owner: string; repo: st
 }
 
 /** Closed pull requests of a repository, newest first, one REST page (up to 100) at a time; stops after `limit` PRs. */
-export async function* listClosedPullRequests(octokit: Octokit, fullName: string, limit: number): AsyncGenerator<ListedPullRequest[]> {
+export async function* listClosedPullRequests(octokit: Octokit, fullName: string, limit: number, pageSize = 100): AsyncGenerator<ListedPullRequest[]> {
   let count = 0;
   const iterator = octokit.paginate.iterator('GET /repos/{owner}/{repo}/pulls', {
     ...splitRepositoryName(fullName),
     state: 'closed',
     sort: 'created',
     direction: 'desc',
-    per_page: Math.min(100, Math.max(1, limit)),
+    per_page: Math.min(pageSize, 100, Math.max(1, limit)),
   });
   for await (const page of iterator) {
     const listed: ListedPullRequest[] = [];

@@ -24,6 +24,8 @@ export interface GitHubSourceOptions {
   maxPullRequestsPerRepository?: number;
   /** Where progress is kept (`<out>.progress.json`); none means no resume across runs. */
   checkpointPath?: string;
+  /** PRs per REST page (default 100, GitHub's maximum). */
+  pageSize?: number;
   /** Linked issues fetched per PR when they come from "fixes #N" text (default 5). */
   maxIssuesPerPullRequest?: number;
 }
@@ -90,7 +92,7 @@ export function createGitHubSource(options: GitHubSourceOptions): PullRequestSou
   }
 
   async function* collectRepository(repo: string, context: SourceContext, closingWorks: { value: boolean }): AsyncGenerator<SourcePR> {
-    for await (const page of listClosedPullRequests(octokit, repo, options.maxPullRequestsPerRepository ?? 100)) {
+    for await (const page of listClosedPullRequests(octokit, repo, options.maxPullRequestsPerRepository ?? 100, options.pageSize)) {
       const pending = page.filter((listed) => !context.isCollected(repo, listed.number));
       const merged = pending.filter((listed) => listed.mergedAt !== null).map((listed) => listed.number);
       let closing = new Map<number, LinkedIssue[]>();
