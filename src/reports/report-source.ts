@@ -8,7 +8,7 @@ export type ReportSource =
 
 /**
  * Picks the report text: the report file when the gym wrote one, else the part of stdout that
- * holds the report (`looksLikeReport` finds where it starts). An empty report file is a failure,
+ * holds the report (`findReportStart` finds where it starts). An empty report file is a failure,
  * never a fallback to stdout: the runner was asked to write a file and did not finish it.
  */
 export function selectReportSource(
