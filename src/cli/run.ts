@@ -1,9 +1,40 @@
 import type { Command } from 'commander';
-import { SweMirrorError } from '../core/errors.js';
+import { loadRunConfig } from '../config/run-config.js';
+import { addModelOptions, modelFlagsFromOptions, type ModelCommandOptions } from '../llm/model-command-options.js';
+import { createReporter } from '../pipeline/reporters.js';
+import { runPipeline } from '../pipeline/run-pipeline.js';
 
-// Placeholder until the owning work lands; replaced, not extended.
 export function register(program: Command): void {
-  program.command('run').description('(not built yet)').action(() => {
-    throw new SweMirrorError({ code: 'NOT_BUILT', kind: 'internal', message: 'run is not built yet.' });
+  addModelOptions(
+    program
+      .command('run')
+      .description('Run every stage from a config: prepare gyms → collect → filter → mirror → verify → dedup → export. Resumable: run it again after a crash.')
+      .requiredOption('-c, --config <file>', 'swe-mirror.yaml (see examples/demo/swe-mirror.yaml)')
+      .option('--data-dir <dir>', 'where prepared gyms live (env SWE_MIRROR_DATA_DIR)')
+      .option('--progress <format>', 'auto | live | plain | ndjson', 'auto')
+      .option('--no-export', 'stop after dedup'),
+  ).action(async (options: ModelCommandOptions & { config: string; dataDir?: string; progress: string; export: boolean }) => {
+    const loaded = await loadRunConfig(options.config);
+    const reporter = createReporter({ format: options.progress as 'auto' });
+    let result: Awaited<ReturnType<typeof runPipeline>>;
+    try {
+      result = await runPipeline({
+        loaded,
+        reporter,
+        modelFlags: modelFlagsFromOptions(options),
+        modelOptions: {
+          ...(options.cache === false ? { noCache: true } : {}),
+          ...(options.record ? { recordPath: options.record } : {}),
+          ...(options.replay ? { replayPath: options.replay } : {}),
+        },
+        ...(options.dataDir ? { dataDirectory: options.dataDir } : {}),
+        skipExport: !options.export,
+      });
+    } finally {
+      reporter.close();
+    }
+    process.stdout.write(`\n${result.stats.text}\n`);
+    if (result.exportDirectory) process.stdout.write(`\nDataset written to ${result.exportDirectory} (tasks.jsonl, multi-swe-bench/, bundles/, stats.txt)\n`);
+    process.stdout.write(`Finished in ${(result.durationMs / 1000).toFixed(1)} s.\n`);
   });
 }

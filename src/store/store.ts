@@ -163,6 +163,15 @@ export class Store {
     return added;
   }
 
+  /** Whether a gym already has a candidate for this PR. */
+  hasCandidate(gym: string, repo: string, number: number): boolean {
+    return (
+      this.database
+        .prepare('SELECT 1 FROM candidates c JOIN source_prs s ON s.id = c.source_pr_id WHERE c.gym = ? AND s.repo = ? AND s.number = ?')
+        .get(gym, repo, number) !== undefined
+    );
+  }
+
   /** Candidates waiting at a stage, oldest first. */
   candidatesAt(stage: CandidateStage, gym?: string): StoredCandidate[] {
     const rows = this.database

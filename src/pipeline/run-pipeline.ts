@@ -1,0 +1,115 @@
+import os from 'node:os';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import type { LoadedRunConfig } from '../config/run-config.js';
+import { SweMirrorError } from '../core/errors.js';
+import type { ChatModel } from '../core/model.js';
+import type { Runtime } from '../core/process.js';
+import { planDuplicates } from '../dataset/dedup.js';
+import { createModel, type CreateModelOptions } from '../llm/create-model.js';
+import { resolveModelConfig, type ModelFlags } from '../llm/model-config.js';
+import { createLocalRuntime } from '../runtime/local.js';
+import { Store } from '../store/store.js';
+import { collectIntoStore } from './collect-into-store.js';
+import type { PipelineReporter } from './events.js';
+import { exportFromStore, readStats, type StatsReport } from './export-from-store.js';
+import { filterStage } from './filter-stage.js';
+import { limitModel, limitRuntime } from './limits.js';
+import { mirrorStage } from './mirror-stage.js';
+import { prepareGyms } from './prepare-gyms.js';
+
+export interface RunPipelineOptions {
+  loaded: LoadedRunConfig;
+  reporter: PipelineReporter;
+  /** Command-line model flags; they win over env vars and the config file. */
+  modelFlags?: ModelFlags;
+  /** Extra createModel options (record, replay, no cache). */
+  modelOptions?: Pick<CreateModelOptions, 'recordPath' | 'replayPath'> & { noCache?: boolean };
+  /** Inject a model or runtime (tests, embedding); default from the config. */
+  model?: ChatModel;
+  runtime?: Runtime;
+  dataDirectory?: string;
+  /** Skip the export step. */
+  skipExport?: boolean;
+}
+
+export interface RunPipelineResult {
+  stats: StatsReport;
+  exportDirectory?: string;
+  durationMs: number;
+}
+
+function buildModel(options: RunPipelineOptions): ChatModel {
+  if (options.model) return options.model;
+  const { loaded } = options;
+  const config = resolveModelConfig({ flags: options.modelFlags ?? {}, file: loaded.config.model, fileSource: loaded.configPath });
+  const replayPath = options.modelOptions?.replayPath ?? (config.provider === 'replay' && config.replayFile ? loaded.resolvePath(config.replayFile) : undefined);
+  return createModel(config, {
+    ...(options.modelOptions?.noCache ? {} : { cacheDirectory: path.join(loaded.outputDirectory, 'llm-cache') }),
+    ...(options.modelOptions?.recordPath ? { recordPath: options.modelOptions.recordPath } : {}),
+    ...(replayPath ? { replayPath } : {}),
+  });
+}
+
+/**
+ * Run every stage: prepare gyms → collect → LLM filter → mirror + verify → dedup → export.
+ * Every stage reads its work from the store and writes each result as it is known, so running
+ * the same command again after a crash continues where it stopped.
+ */
+export async function runPipeline(options: RunPipelineOptions): Promise<RunPipelineResult> {
+  const started = performance.now();
+  const { loaded, reporter } = options;
+  const config = loaded.config;
+  const store = Store.open(loaded.storePath);
+  try {
+    const testLimit = pLimit(loaded.testConcurrency);
+    const modelLimit = pLimit(config.concurrency.model);
+    const baseRuntime = options.runtime ?? createLocalRuntime();
+    const runtime = limitRuntime(baseRuntime, testLimit);
+    const model = limitModel(buildModel(options), modelLimit);
+    const dataDirectory = options.dataDirectory ?? (config.dataDir ? loaded.resolvePath(config.dataDir) : undefined);
+
+    const gyms = await prepareGyms({ specPaths: loaded.gymSpecPaths, store, runtime: baseRuntime, ...(dataDirectory ? { dataDirectory } : {}), reporter });
+    if (gyms.size === 0) {
+      throw new SweMirrorError({
+        code: 'NO_GYM_PREPARED',
+        kind: 'user',
+        message: 'No gym could be prepared, so there is nothing to mirror into.',
+        hint: 'See the reasons above (also `swe-mirror status`); fix the gym specs and run again.',
+      });
+    }
+    await collectIntoStore({ loaded, gyms, store, model, reporter });
+    if (config.filter.llm) await filterStage({ gyms, store, model, concurrency: config.concurrency.model, reporter });
+    // Candidates in flight: enough to keep both the model and the test runners busy.
+    const candidateConcurrency = Math.max(1, Math.min(config.concurrency.model + loaded.testConcurrency, os.availableParallelism() * 2));
+    await mirrorStage({
+      gyms,
+      store,
+      model,
+      runtime,
+      concurrency: candidateConcurrency,
+      retriesPerStep: config.mirror.retriesPerStep,
+      samples: config.mirror.samples,
+      verify: { strict: config.verify.strict, repeats: config.verify.repeats },
+      ...(config.mirror.maxCandidatesPerGym ? { maxCandidatesPerGym: config.mirror.maxCandidatesPerGym } : {}),
+      logDirectory: path.join(loaded.outputDirectory, 'logs'),
+      reporter,
+    });
+
+    reporter.onEvent({ type: 'stage-start', stage: 'dedup', total: 1 });
+    const marks = planDuplicates(store.listTasks());
+    store.markDuplicates(marks);
+    reporter.onEvent({ type: 'stage-done', stage: 'dedup', summary: `${marks.length} duplicates removed` });
+
+    let exportDirectory: string | undefined;
+    if (!options.skipExport) {
+      reporter.onEvent({ type: 'stage-start', stage: 'export', total: 1 });
+      const result = await exportFromStore(store, loaded.outputDirectory, { listsAsJsonStrings: config.export.listsAsJsonStrings });
+      exportDirectory = loaded.outputDirectory;
+      reporter.onEvent({ type: 'stage-done', stage: 'export', summary: `${result.taskCount} tasks → ${result.sweBenchFile}` });
+    }
+    return { stats: readStats(store), ...(exportDirectory ? { exportDirectory } : {}), durationMs: performance.now() - started };
+  } finally {
+    store.close();
+  }
+}
