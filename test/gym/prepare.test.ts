@@ -8,11 +8,9 @@ import { runGit } from '../../src/gym/git-command.js';
 import { listPreparedGyms, loadPreparedGym, prepareGym, type GymPrepareEvent } from '../../src/gym/prepare.js';
 import type { PreparedGym } from '../../src/gym/types.js';
 import { createLocalRuntime } from '../../src/runtime/local.js';
-import { chooseReportParser, writePythonGym, type GymFixture } from './python-gym-fixture.js';
+import { writePythonGym, type GymFixture } from './python-gym-fixture.js';
 
 const runtime = createLocalRuntime();
-const reportParser = chooseReportParser();
-const parserOption = reportParser ? { reportParser } : {};
 
 describe('prepareGym on a generated python gym', () => {
   let fixture: GymFixture;
@@ -24,8 +22,7 @@ describe('prepareGym on a generated python gym', () => {
     gym = await prepareGym(await loadGymSpec(fixture.specPath), {
       dataDirectory: fixture.dataDirectory,
       runtime,
-      ...parserOption,
-      onEvent: (event) => events.push(event),
+            onEvent: (event) => events.push(event),
     });
   });
 
@@ -36,7 +33,7 @@ describe('prepareGym on a generated python gym', () => {
     expect(existsSync(path.join(gym.directory, 'state.json'))).toBe(true);
     // Same content, same deterministic author and date: the same commit id elsewhere.
     const again = await writePythonGym();
-    const other = await prepareGym(await loadGymSpec(again.specPath), { dataDirectory: again.dataDirectory, runtime, ...parserOption, baselineRuns: 1 });
+    const other = await prepareGym(await loadGymSpec(again.specPath), { dataDirectory: again.dataDirectory, runtime, baselineRuns: 1 });
     expect(other.commit).toBe(gym.commit);
   });
 
@@ -60,13 +57,13 @@ describe('prepareGym on a generated python gym', () => {
     const loaded = await loadGymSpec(fixture.specPath);
     const secondEvents: GymPrepareEvent[] = [];
     const startedAt = Date.now();
-    const cached = await prepareGym(loaded, { dataDirectory: fixture.dataDirectory, runtime, ...parserOption, onEvent: (event) => secondEvents.push(event) });
+    const cached = await prepareGym(loaded, { dataDirectory: fixture.dataDirectory, runtime, onEvent: (event) => secondEvents.push(event) });
     expect(Date.now() - startedAt).toBeLessThan(1000);
     expect(secondEvents.map((event) => event.type)).toEqual(['cached']);
     expect(cached.preparedAt).toBe(gym.preparedAt);
     expect(await readFile(path.join(gym.workdir, 'node_modules', '.install-count'), 'utf8')).toBe('installed\n');
 
-    const forced = await prepareGym(loaded, { dataDirectory: fixture.dataDirectory, runtime, ...parserOption, force: true, baselineRuns: 1 });
+    const forced = await prepareGym(loaded, { dataDirectory: fixture.dataDirectory, runtime, force: true, baselineRuns: 1 });
     expect(forced.preparedAt).not.toBe(gym.preparedAt);
     expect(forced.baseline.runs).toBe(1);
     gym = forced;
@@ -96,7 +93,7 @@ describe('prepareGym failures', () => {
       `  - 'echo "resolving packages"; echo "boom: no matching distribution for left-pad" >&2; exit 3'`,
     );
     await writeFile(fixture.specPath, spec);
-    const error = await prepareGym(await loadGymSpec(fixture.specPath), { dataDirectory: fixture.dataDirectory, runtime, ...parserOption }).catch(
+    const error = await prepareGym(await loadGymSpec(fixture.specPath), { dataDirectory: fixture.dataDirectory, runtime }).catch(
       (caught: unknown) => caught,
     );
     expect(error).toBeInstanceOf(SweMirrorError);
@@ -113,7 +110,7 @@ describe('prepareGym failures', () => {
     const fixture = await writePythonGym();
     const spec = (await readFile(fixture.specPath, 'utf8')).replace('  command: python -m pytest -rA -p no:cacheprovider', `  command: 'echo "pytest: command not found" >&2; exit 127'`);
     await writeFile(fixture.specPath, spec);
-    const error = await prepareGym(await loadGymSpec(fixture.specPath), { dataDirectory: fixture.dataDirectory, runtime, ...parserOption }).catch(
+    const error = await prepareGym(await loadGymSpec(fixture.specPath), { dataDirectory: fixture.dataDirectory, runtime }).catch(
       (caught: unknown) => caught,
     );
     expect((error as SweMirrorError).code).toBe('GYM_BASELINE_NO_EVIDENCE');

@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ParsedReport, ReportInput, ReportParser, TestStatusMap } from '../../src/core/tests.js';
 
 /** A tiny python gym as a plain directory: one passing, one failing, one flaky test (flips via an ignored counter file). */
 export const PYTHON_GYM_FILES: Record<string, string> = {
@@ -61,24 +59,4 @@ export async function writePythonGym(specOverrides: string[] = [], files: Record
   const specPath = path.join(root, 'gym.yaml');
   await writeFile(specPath, `${spec.join('\n')}\n`);
   return { root, specPath, codeDirectory, dataDirectory: path.join(root, 'data') };
-}
-
-/** Minimal pytest -rA reader, used only until src/reports lands in the tree. */
-const fallbackPytestParser: ReportParser = {
-  format: 'pytest-ra',
-  parse(input: ReportInput): ParsedReport {
-    const tests: TestStatusMap = {};
-    const statuses: Record<string, TestStatusMap[string]> = { PASSED: 'PASSED', FAILED: 'FAILED', ERROR: 'FAILED', SKIPPED: 'SKIPPED' };
-    for (const match of input.stdout.matchAll(/^(PASSED|FAILED|ERROR|SKIPPED) (\S+)/gm)) {
-      const status = statuses[match[1] ?? ''];
-      if (status && match[2]) tests[match[2]] = status;
-    }
-    const hasEvidence = /^=+ .*(passed|failed|skipped|error|no tests ran).* in [\d.]+s/m.test(input.stdout);
-    return { format: 'pytest-ra', tests, hasEvidence, level: 'test', warnings: hasEvidence ? [] : ['no pytest summary line'] };
-  },
-};
-
-/** The real parser when src/reports exists, otherwise the fallback (undefined means: let runSuite load the real one). */
-export function chooseReportParser(): ReportParser | undefined {
-  return existsSync(new URL('../../src/reports/index.ts', import.meta.url)) ? undefined : fallbackPytestParser;
 }

@@ -9,23 +9,21 @@ import type { PreparedGym } from '../../src/gym/types.js';
 import { acquireWorkingCopy } from '../../src/gym/working-copies.js';
 import { runGit } from '../../src/gym/git-command.js';
 import { createLocalRuntime } from '../../src/runtime/local.js';
-import { chooseReportParser, writePythonGym } from './python-gym-fixture.js';
+import { writePythonGym } from './python-gym-fixture.js';
 
 const runtime = createLocalRuntime();
-const reportParser = chooseReportParser();
-const parserOption = reportParser ? { reportParser } : {};
 
 describe('runSuite and working copies', () => {
   let gym: PreparedGym;
 
   beforeAll(async () => {
     const fixture = await writePythonGym(['baselineRuns: 1']);
-    gym = await prepareGym(await loadGymSpec(fixture.specPath), { dataDirectory: fixture.dataDirectory, runtime, ...parserOption });
+    gym = await prepareGym(await loadGymSpec(fixture.specPath), { dataDirectory: fixture.dataDirectory, runtime });
   });
 
   it('runs the whole suite in the sandbox and parses its report', async () => {
     const logPath = path.join(gym.directory, 'logs', 'whole.log');
-    const run = await runSuite(gym, { runtime, logPath, ...parserOption });
+    const run = await runSuite(gym, { runtime, logPath });
     expect(run.report.hasEvidence).toBe(true);
     expect(run.report.tests['tests/test_calc.py::test_add']).toBe('PASSED');
     expect(run.report.tests['tests/test_other.py::test_other']).toBe('PASSED');
@@ -38,13 +36,13 @@ describe('runSuite and working copies', () => {
       `python -m pytest -rA -p no:cacheprovider tests/test_other.py 'odd name'"'"'s.py'`,
     );
     expect(quoteForShell('$(rm -rf /)')).toBe(`'$(rm -rf /)'`);
-    const run = await runSuite(gym, { runtime, files: ['tests/test_other.py'], ...parserOption });
+    const run = await runSuite(gym, { runtime, files: ['tests/test_other.py'] });
     expect(Object.keys(run.report.tests)).toEqual(['tests/test_other.py::test_other']);
   });
 
   it('reports a run that hangs as timed out, with the flags of the process', async () => {
     const hanging: PreparedGym = { ...gym, spec: { ...gym.spec, timeLimitSeconds: 1, test: { ...gym.spec.test, command: 'sleep 30' } } };
-    const run = await runSuite(hanging, { runtime, ...parserOption });
+    const run = await runSuite(hanging, { runtime });
     expect(run.process.timedOut).toBe(true);
     expect(run.report.hasEvidence).toBe(false);
   });
@@ -59,7 +57,7 @@ describe('runSuite and working copies', () => {
     expect((await runGit(['rev-parse', 'HEAD'], copy)).trim()).toBe(gym.commit);
     await writeFile(path.join(copy, 'calc.py'), 'def add(left, right):\n    return 0\n');
     expect(await acquireWorkingCopy(gym, 1)).toBe(copy);
-    const run = await runSuite(gym, { runtime, workdir: copy, ...parserOption });
+    const run = await runSuite(gym, { runtime, workdir: copy });
     expect(run.report.tests['tests/test_calc.py::test_add']).toBe('FAILED');
     expect(await readFile(path.join(gym.workdir, 'calc.py'), 'utf8')).toContain('left + right');
   });
