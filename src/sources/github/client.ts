@@ -60,8 +60,16 @@ export function createGitHubClient(options: GitHubClientOptions = {}): GitHubCli
   }
   const waitScale = options.waitScale ?? 1;
   const maxRateLimitRetries = options.maxRateLimitRetries ?? 10;
+  const maxServerErrorRetries = options.maxServerErrorRetries ?? 3;
   let budget: { remaining: number; limit: number; resetAt: Date } | undefined;
-  const onResponse = (_status: number, headers: Headers): void => {
+  const serverErrors = new Map<string, number>();
+  const onResponse = (status: number, headers: Headers, request: string): void => {
+    // Seen at the fetch level because the retry plugin retries inside every Octokit hook.
+    if (status >= 500) {
+      const attempt = (serverErrors.get(request) ?? 0) + 1;
+      serverErrors.set(request, attempt);
+      if (attempt <= maxServerErrorRetries) options.onEvent?.({ type: 'retry', status, attempt, request });
+    }
     const remaining = headers.get('x-ratelimit-remaining');
     const limit = headers.get('x-ratelimit-limit');
     const reset = headers.get('x-ratelimit-reset');
@@ -74,7 +82,7 @@ export function createGitHubClient(options: GitHubClientOptions = {}): GitHubCli
     : undefined;
   const plainFetch: typeof fetch = async (input, init) => {
     const response = await fetch(input, init);
-    onResponse(response.status, response.headers);
+    onResponse(response.status, response.headers, `${init?.method ?? 'GET'} ${String(input instanceof Request ? input.url : input)}`);
     return response;
   };
   const onLimit =
@@ -99,19 +107,11 @@ export function createGitHubClient(options: GitHubClientOptions = {}): GitHubCli
       fallbackSecondaryRateRetryAfter: 60,
     },
     retry: {
-      retries: options.maxServerErrorRetries ?? 3,
+      retries: maxServerErrorRetries,
       retryAfterBaseValue: 1000 * waitScale,
       // Rate limits (403/429) belong to the throttling plugin; retrying them here would double the waits.
       doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
     },
-  });
-  octokit.hook.error('request', (error, requestOptions) => {
-    const status = (error as { status?: number }).status ?? 0;
-    if (status >= 500) {
-      const attempt = ((requestOptions.request as { retryCount?: number } | undefined)?.retryCount ?? 0) + 1;
-      options.onEvent?.({ type: 'retry', status, attempt, request: describeRequest(requestOptions) });
-    }
-    throw error;
   });
   return {
     octokit,

@@ -29,7 +29,7 @@ export interface CachingFetchOptions {
   /** Entries without ETag/Last-Modified (GitHub's GraphQL API sends none) are reused this long without asking; default one day; 0 disables. */
   maxAgeWithoutValidatorSeconds?: number;
   /** Called with every network response's headers (rate-limit budget tracking). */
-  onResponse?: (status: number, headers: Headers) => void;
+  onResponse?: (status: number, headers: Headers, request: string) => void;
 }
 
 export interface CachingFetch {
@@ -95,7 +95,7 @@ export function createCachingFetch(options: CachingFetchOptions): CachingFetch {
     if (!isCacheable) {
       stats.networkRequests += 1;
       const response = await baseFetch(input, init);
-      options.onResponse?.(response.status, response.headers);
+      options.onResponse?.(response.status, response.headers, `${method} ${url}`);
       return response;
     }
     const headers = headersOf(init);
@@ -109,7 +109,7 @@ export function createCachingFetch(options: CachingFetchOptions): CachingFetch {
     else if (entry?.lastModified) headers.set('if-modified-since', entry.lastModified);
     stats.networkRequests += 1;
     const response = await baseFetch(url, { ...init, headers });
-    options.onResponse?.(response.status, response.headers);
+    options.onResponse?.(response.status, response.headers, `${method} ${url}`);
     if (response.status === 304 && entry) {
       stats.notModified += 1;
       return responseFrom(entry, url, response.headers);
