@@ -17,7 +17,7 @@ export function register(program: Command): void {
         const out = path.resolve(options.out ?? outputDirectory ?? 'swe-mirror-out');
         const result = await exportFromStore(store, out, { listsAsJsonStrings: options.listsAsJsonStrings ?? false });
         process.stdout.write(`exported ${result.taskCount} tasks\n`);
-        for (const file of [result.sweBenchFile, ...result.multiSweBenchFiles, ...result.bundles, ...result.statsFiles]) {
+        for (const file of [result.sweBenchFile, ...result.multiSweBenchFiles, ...result.bundles, ...result.gymSpecs, ...result.statsFiles]) {
           process.stdout.write(`  ${path.relative(process.cwd(), file)}\n`);
         }
         process.stdout.write(`\n${result.stats.text}\n`);

@@ -1,5 +1,6 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { stringify } from 'yaml';
 import type { Task } from '../core/records.js';
 import type { PreparedGym } from '../gym/types.js';
 import { toJsonLines, writeFileAtomically } from './atomic-write.js';
@@ -18,6 +19,8 @@ export interface ExportResult {
   sweBenchFile: string;
   multiSweBenchFiles: string[];
   bundles: string[];
+  /** Gym specs pointing at the bundles, so the export can be re-verified from scratch. */
+  gymSpecs: string[];
   taskCount: number;
 }
 
@@ -45,6 +48,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportResul
 
   const baseCommits = new Map<string, string>();
   const bundles: string[] = [];
+  const gymSpecs: string[] = [];
   for (const [gymName, tasks] of byGym) {
     const gym = options.gyms.get(gymName);
     if (!gym) throw new Error(`internal: no prepared gym ${gymName} for export`);
@@ -60,6 +64,10 @@ export async function exportDataset(options: ExportOptions): Promise<ExportResul
       throw error;
     }
     bundles.push(bundlePath);
+    const specFile = path.join(options.outDirectory, 'gyms', `${gymName}.yaml`);
+    const exportedSpec = { ...gym.spec, repo: path.relative(path.dirname(specFile), bundlePath), commit: gym.commit };
+    await writeFileAtomically(specFile, [`# ${gymName} as exported: its repository is the bundle beside this export.\n`, stringify(exportedSpec)]);
+    gymSpecs.push(specFile);
   }
 
   const sweBenchRecords = options.tasks.map((task) => {
@@ -78,5 +86,5 @@ export async function exportDataset(options: ExportOptions): Promise<ExportResul
     await writeFileAtomically(file, toJsonLines(records));
     multiSweBenchFiles.push(file);
   }
-  return { sweBenchFile, multiSweBenchFiles, bundles, taskCount: options.tasks.length };
+  return { sweBenchFile, multiSweBenchFiles, bundles, gymSpecs, taskCount: options.tasks.length };
 }
