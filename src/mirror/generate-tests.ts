@@ -2,7 +2,6 @@ import { describeError, isSweMirrorError } from '../core/errors.js';
 import { classifyPatchFiles, diffWorkingCopy, listPatchFiles } from '../edits/patch.js';
 import { applySearchReplaceBlocks, parseSearchReplaceBlocks, testFilesOnly } from '../edits/search-replace.js';
 import type { AnswerEvaluation } from './model-step.js';
-import { outputTail, runPrecheck } from './precheck.js';
 import { checkTestsOnCleanCode } from './test-checks.js';
 import { resetWorkspace, runTestFiles, type Workspace } from './workspace.js';
 
@@ -25,8 +24,9 @@ export function editErrorFeedback(error: unknown): { feedback: string; code: str
 }
 
 /**
- * Evaluate a test-generation answer on a clean working copy: apply it (test files only), pre-check,
- * run the touched test files, and require new tests that all pass on the current code.
+ * Evaluate a test-generation answer on a clean working copy: apply it (test files only), run the touched
+ * test files, and require new tests that all pass on the current code. (No separate pre-check here: the
+ * run itself reports tests that do not load, with the runner's message.)
  */
 export function createTestAnswerEvaluator(workspace: Workspace) {
   const { gym } = workspace;
@@ -43,16 +43,6 @@ export function createTestAnswerEvaluator(workspace: Workspace) {
     const testFiles = classifyPatchFiles(listPatchFiles(testPatch), gym.spec.testFiles).testFiles;
     if (testPatch.trim() === '' || testFiles.length === 0) {
       return { ok: false, feedback: 'The edits did not change any test file. Add new tests.', parsed, code: 'TEST_PATCH_EMPTY' };
-    }
-    const precheck = await runPrecheck(gym, workspace.runtime, workspace.workdir, testFiles);
-    if (!precheck.passed && precheck.process) {
-      return {
-        ok: false,
-        feedback: `The pre-check \`${precheck.command}\` failed with the new tests:\n\n${outputTail(precheck.process)}`,
-        parsed,
-        code: 'TEST_PRECHECK_FAILED',
-        details: { precheck: precheck.command },
-      };
     }
     const run = await runTestFiles(workspace, testFiles, `test-generate-${tryIndex}`);
     const check = checkTestsOnCleanCode(gym.baseline.tests, run);

@@ -34,8 +34,10 @@ class StepFailure extends Error {
  * Mirror one source PR into one gym: distill → localize and write tests (they must pass on clean code)
  * → localize and write the mirror (the new tests must fail; added comments stripped) → fix = inverse →
  * problem statement (leak-checked) → full verification. Each model step is retried with its concrete
- * failure as feedback, within the budget. Never throws for model misbehaviour or infrastructure trouble
+ * failure as feedback, within the budget. Never throws for model misbehaviour
  * of this one candidate: those end as a `failed` outcome with the step and reason recorded.
+ * Infrastructure errors (model endpoint unreachable after retries, sandbox or git broken) are thrown:
+ * they are not the candidate's fault, and a pipeline should try it again later.
  */
 export async function mirrorCandidate(input: MirrorInput): Promise<MirrorOutcome> {
   const { gym, source } = input;
@@ -66,7 +68,7 @@ export async function mirrorCandidate(input: MirrorInput): Promise<MirrorOutcome
     if (error instanceof StepFailure) {
       return finish({ status: error.isRejection ? 'rejected' : 'failed', failure: { step: error.step, reason: error.reason } });
     }
-    if (isSweMirrorError(error) && (error.kind === 'infrastructure' || error.kind === 'model')) {
+    if (isSweMirrorError(error) && error.kind === 'model') {
       const step = currentStep(log);
       return finish({ status: 'failed', failure: { step, reason: `${error.code}: ${describeError(error)}` } });
     }

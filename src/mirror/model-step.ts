@@ -30,7 +30,7 @@ export function formatFeedback(feedback: string): string {
  * Ask the model for one step, evaluate each sample, and on failure retry with the failure appended to the
  * conversation (assistant answer, then the feedback), up to `retriesPerStep` times. Every call and every
  * try lands in the attempt log. A model call that fails after the adapter's own retries (rate limit,
- * timeout) ends the step: more tries would fail the same way.
+ * timeout) is infrastructure trouble and is thrown; a call the model itself botched ends the step.
  */
 export async function runModelStep<T>(
   context: StepContext,
@@ -56,8 +56,13 @@ export async function runModelStep<T>(
         ...(context.budget.temperature === undefined ? {} : { temperature: context.budget.temperature }),
       });
     } catch (error) {
-      if (isSweMirrorError(error) && (error.kind === 'internal' || error.kind === 'user')) throw error;
-      if (!isSweMirrorError(error)) throw error;
+      // Only the model's own misbehaviour ends the step here; infrastructure trouble (endpoint down after
+      // the adapter's retries) propagates so that a pipeline can leave the candidate for a later run.
+      if (!isSweMirrorError(error) || error.kind !== 'model') {
+        entry.error = `the model call failed: ${describeError(error)}`;
+        context.log.calls.push(entry);
+        throw error;
+      }
       const reason = `the model call failed: ${describeError(error)}`;
       entry.error = reason;
       context.log.calls.push(entry);
