@@ -1,0 +1,119 @@
+import { isSweMirrorError } from '../core/errors.js';
+import type { VerdictReason } from '../core/records.js';
+import { applyPatch, assertPatchConfined, classifyPatchFiles, invertPatch, listPatchFiles, readApplicablePatch } from '../edits/patch.js';
+
+export interface TaskPatches {
+  mirror: string;
+  test: string;
+  /** Default: the exact inverse of mirror.patch. */
+  fix?: string;
+}
+
+/** The three patches as they will be applied, with their labels. */
+export interface PlannedPatches {
+  mirror: string;
+  test: string;
+  fix: string;
+  isFixInverted: boolean;
+}
+
+export interface StaticSanity {
+  reasons: VerdictReason[];
+  /** Present when every patch could be read (and fix.patch derived). */
+  patches?: PlannedPatches;
+}
+
+/** Which side of the gym's test globs each patch must stay on. */
+const PATCH_SIDES = [
+  { key: 'mirror', label: 'mirror.patch', mustTouch: 'source' },
+  { key: 'test', label: 'test.patch', mustTouch: 'test' },
+  { key: 'fix', label: 'fix.patch', mustTouch: 'source' },
+] as const;
+
+/** Checks that need no working copy: patches readable (not empty, not binary), each on its side of the test globs, fix.patch derivable. */
+export function checkPatchesStatically(patches: TaskPatches, testGlobs: string[]): StaticSanity {
+  const reasons: VerdictReason[] = [];
+  let fix = patches.fix;
+  if (fix === undefined) {
+    try {
+      fix = invertPatch(patches.mirror);
+    } catch (error) {
+      // An unreadable mirror.patch is reported below; only a mirror.patch that reads but cannot be inverted is news here.
+      if (!isSweMirrorError(error) || error.kind !== 'user') throw error;
+      if (error.code === 'PATCH_NOT_INVERTIBLE') reasons.push(sanity(`fix.patch: ${error.message}`, []));
+    }
+  }
+  const texts = { mirror: patches.mirror, test: patches.test, fix };
+  for (const side of PATCH_SIDES) {
+    const text = texts[side.key];
+    if (text === undefined) continue;
+    try {
+      readApplicablePatch(text, side.label);
+    } catch (error) {
+      if (!isSweMirrorError(error) || error.kind !== 'user') throw error;
+      reasons.push(sanity(error.message, []));
+      continue;
+    }
+    const { testFiles, sourceFiles } = classifyPatchFiles(listPatchFiles(text), testGlobs);
+    if (side.mustTouch === 'source' && testFiles.length > 0) {
+      reasons.push(sanity(`${side.label} must change only non-test files, but it changes test files: ${testFiles.join(', ')}.`, testFiles));
+    }
+    if (side.mustTouch === 'test' && sourceFiles.length > 0) {
+      reasons.push(sanity(`${side.label} must change only test files, but it changes non-test files: ${sourceFiles.join(', ')}.`, sourceFiles));
+    }
+  }
+  if (reasons.length > 0 || fix === undefined) return { reasons };
+  return { reasons, patches: { mirror: patches.mirror, test: patches.test, fix, isFixInverted: patches.fix === undefined } };
+}
+
+/** Every patch's paths stay inside the working copy. */
+export async function checkPatchesConfined(workdir: string, patches: PlannedPatches): Promise<VerdictReason[]> {
+  const reasons: VerdictReason[] = [];
+  for (const side of PATCH_SIDES) {
+    try {
+      await assertPatchConfined(workdir, patches[side.key], { label: side.label });
+    } catch (error) {
+      if (!isSweMirrorError(error) || error.code !== 'PATCH_PATH_ESCAPES') throw error;
+      const file = typeof error.details.path === 'string' ? [error.details.path] : [];
+      reasons.push(sanity(error.message, file));
+    }
+  }
+  return reasons;
+}
+
+/** The patches of each state, in application order. */
+export function patchesForState(patches: PlannedPatches, state: 'run' | 'test' | 'fix'): Array<{ label: string; text: string }> {
+  const all = [
+    { label: 'mirror.patch', text: patches.mirror },
+    { label: 'test.patch', text: patches.test },
+    { label: 'fix.patch', text: patches.fix },
+  ];
+  return all.slice(0, state === 'run' ? 1 : state === 'test' ? 2 : 3);
+}
+
+/**
+ * Apply a state's patches to a freshly reset working copy. A patch that does not apply becomes a sanity
+ * reason saying where in the chain it failed; other errors propagate.
+ */
+export async function applyStatePatches(
+  workdir: string,
+  patches: Array<{ label: string; text: string }>,
+): Promise<{ reasons: VerdictReason[]; methods: Record<string, string> }> {
+  const methods: Record<string, string> = {};
+  const after = (index: number): string =>
+    index === 0 ? 'to the gym commit' : `after ${patches.slice(0, index).map((patch) => patch.label).join(' and ')}`;
+  for (const [index, patch] of patches.entries()) {
+    try {
+      methods[patch.label] = (await applyPatch(workdir, patch.text, { label: patch.label })).method;
+    } catch (error) {
+      if (!isSweMirrorError(error) || error.kind !== 'user') throw error;
+      const file = typeof error.details.file === 'string' ? [error.details.file] : typeof error.details.path === 'string' ? [error.details.path] : [];
+      return { reasons: [sanity(`${patch.label} must apply ${after(index)}: ${error.message}`, file)], methods };
+    }
+  }
+  return { reasons: [], methods };
+}
+
+function sanity(message: string, files: string[]): VerdictReason {
+  return files.length > 0 ? { rule: 'sanity', message, tests: [], files } : { rule: 'sanity', message, tests: [] };
+}
