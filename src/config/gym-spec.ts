@@ -21,6 +21,10 @@ export const gymSpecSchema = z
       .string()
       .optional()
       .describe('Pinned commit; default HEAD of the repository (recorded at prepare time).'),
+    sourceExclude: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Globs left out when the repo is a local plain directory (e.g. the spec file and hidden task patches of a fixture).'),
     install: z.array(z.string()).default([]).describe('Shell commands run once, with network, at prepare time.'),
     test: z
       .object({

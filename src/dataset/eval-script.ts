@@ -29,7 +29,6 @@ export function buildEvalScript(input: { spec: GymSpec; gymCommit: string; baseC
     '#!/usr/bin/env bash',
     'set -uo pipefail',
     'cd "${SWE_MIRROR_REPO_DIR:-$(pwd)}"',
-    'git config --global --add safe.directory "$(pwd)" 2>/dev/null || true',
     ...Object.entries(input.spec.env).map(([key, value]) => `export ${key}=${quote(value)}`),
     'if [ "${SWE_MIRROR_FROM_GYM_COMMIT:-0}" = "1" ]; then',
     `  git checkout -q -f ${input.gymCommit} && git clean -fdq`,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import picomatch from 'picomatch';
 import type { LoadedGymSpec } from '../config/load-gym-spec.js';
 import { DETERMINISTIC_COMMIT_ENVIRONMENT, runGit } from './git-command.js';
 
@@ -16,22 +17,33 @@ export function classifyGymSource(loaded: LoadedGymSpec): GymSourceKind {
   return existsSync(path.join(loaded.repoLocation, '.git')) ? 'local-git' : 'local-directory';
 }
 
-async function listFiles(root: string, relative = ''): Promise<string[]> {
+/** Whether a path (relative to the gym's source directory) is copied: not an artefact, not excluded by the spec. */
+function createSourceFilter(excludeGlobs: readonly string[]): (relative: string) => boolean {
+  const isExcluded = excludeGlobs.length > 0 ? picomatch([...excludeGlobs], { dot: true }) : () => false;
+  return (relative) => {
+    if (relative === '') return true;
+    if (relative.split(path.sep).some((segment) => ARTEFACT_DIRECTORIES.has(segment))) return false;
+    const posix = relative.split(path.sep).join('/');
+    return !isExcluded(posix) && !isExcluded(`${posix}/`);
+  };
+}
+
+async function listFiles(root: string, isIncluded: (relative: string) => boolean, relative = ''): Promise<string[]> {
   const entries = await readdir(path.join(root, relative), { withFileTypes: true });
   const files: string[] = [];
   for (const entry of entries.sort((left, right) => (left.name < right.name ? -1 : 1))) {
-    if (ARTEFACT_DIRECTORIES.has(entry.name)) continue;
     const child = path.join(relative, entry.name);
-    if (entry.isDirectory()) files.push(...(await listFiles(root, child)));
+    if (!isIncluded(child)) continue;
+    if (entry.isDirectory()) files.push(...(await listFiles(root, isIncluded, child)));
     else files.push(child);
   }
   return files;
 }
 
 /** Hash of a plain directory's files (names, executable bits, contents), so editing a fixture invalidates the cache. */
-export async function hashDirectoryContents(root: string): Promise<string> {
+export async function hashDirectoryContents(root: string, excludeGlobs: readonly string[] = []): Promise<string> {
   const hash = createHash('sha256');
-  for (const file of await listFiles(root)) {
+  for (const file of await listFiles(root, createSourceFilter(excludeGlobs))) {
     const absolute = path.join(root, file);
     const info = await stat(absolute).catch(() => undefined);
     hash.update(`${file}\0${info && info.mode & 0o111 ? 'x' : '-'}\0`);
@@ -45,7 +57,7 @@ export async function hashDirectoryContents(root: string): Promise<string> {
 export async function computeSpecHash(loaded: LoadedGymSpec): Promise<string> {
   const hash = createHash('sha256').update(loaded.text);
   const kind = classifyGymSource(loaded);
-  if (kind === 'local-directory') hash.update(`\0directory:${await hashDirectoryContents(loaded.repoLocation)}`);
+  if (kind === 'local-directory') hash.update(`\0directory:${await hashDirectoryContents(loaded.repoLocation, loaded.spec.sourceExclude)}`);
   if (kind === 'local-git' && !loaded.spec.commit) hash.update(`\0head:${(await runGit(['rev-parse', 'HEAD'], loaded.repoLocation)).trim()}`);
   return hash.digest('hex');
 }
@@ -54,10 +66,11 @@ export async function computeSpecHash(loaded: LoadedGymSpec): Promise<string> {
 export async function materializeGymSource(loaded: LoadedGymSpec, workdir: string): Promise<string> {
   const kind = classifyGymSource(loaded);
   if (kind === 'local-directory') {
+    const isIncluded = createSourceFilter(loaded.spec.sourceExclude);
     await cp(loaded.repoLocation, workdir, {
       recursive: true,
       verbatimSymlinks: true,
-      filter: (source) => !ARTEFACT_DIRECTORIES.has(path.basename(source)),
+      filter: (source) => isIncluded(path.relative(loaded.repoLocation, source)),
     });
     await runGit(['init', '-q', '-b', 'main'], workdir);
     await runGit(['add', '-A'], workdir);

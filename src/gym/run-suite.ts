@@ -62,7 +62,7 @@ export async function runSuite(gym: PreparedGym, options: RunSuiteOptions): Prom
     ...(options.logPath ? { logPath: options.logPath } : {}),
   });
   const reportFile = reportPath ? await readFile(reportPath, 'utf8').catch(() => undefined) : undefined;
-  const input: ReportInput = { stdout: process.stdout, stderr: process.stderr, ...(reportFile === undefined ? {} : { reportFile }) };
+  const input: ReportInput = { stdout: process.stdout, stderr: process.stderr, rootDirectory: workdir, ...(reportFile === undefined ? {} : { reportFile }) };
   return { process, report: await parseSuiteReport(gym, input, options.reportParser) };
 }
 

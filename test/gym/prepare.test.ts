@@ -8,7 +8,7 @@ import { runGit } from '../../src/gym/git-command.js';
 import { listPreparedGyms, loadPreparedGym, prepareGym, type GymPrepareEvent } from '../../src/gym/prepare.js';
 import type { PreparedGym } from '../../src/gym/types.js';
 import { createLocalRuntime } from '../../src/runtime/local.js';
-import { writePythonGym, type GymFixture } from './python-gym-fixture.js';
+import { PYTHON_GYM_FILES, writePythonGym, type GymFixture } from './python-gym-fixture.js';
 
 const runtime = createLocalRuntime();
 
@@ -116,5 +116,20 @@ describe('prepareGym failures', () => {
     expect((error as SweMirrorError).code).toBe('GYM_BASELINE_NO_EVIDENCE');
     expect((error as SweMirrorError).kind).toBe('infrastructure');
     expect((error as SweMirrorError).message).toContain('pytest: command not found');
+  });
+});
+
+describe('prepareGym sourceExclude', () => {
+  it('leaves excluded paths (hidden task patches, the spec) out of a copied plain directory and its cache key', async () => {
+    const files = { ...PYTHON_GYM_FILES, 'tasks/valid/mirror.patch': 'secret\n', 'gym.yaml': 'name: calc\n' };
+    const fixture = await writePythonGym(['sourceExclude: ["tasks/**", "gym.yaml"]'], files);
+    const gym = await prepareGym(await loadGymSpec(fixture.specPath), { dataDirectory: fixture.dataDirectory, runtime, baselineRuns: 1 });
+    const tracked = (await runGit(['ls-files'], gym.workdir)).trim().split('\n');
+    expect(tracked).toContain('calc.py');
+    expect(tracked.filter((file) => file.startsWith('tasks/') || file === 'gym.yaml')).toEqual([]);
+    // Editing an excluded file does not invalidate the prepared gym.
+    await writeFile(path.join(fixture.codeDirectory, 'tasks/valid/mirror.patch'), 'changed\n');
+    const again = await loadPreparedGym(fixture.specPath, { dataDirectory: fixture.dataDirectory });
+    expect(again.workdir).toBe(gym.workdir);
   });
 });
