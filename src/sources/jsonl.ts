@@ -1,3 +1,4 @@
+import { access, constants } from 'node:fs/promises';
 import { z } from 'zod';
 import { RECORD_SCHEMA_VERSION, type LinkedIssue, type SourcePR } from '../core/records.js';
 import { SweMirrorError } from '../core/errors.js';
@@ -95,9 +96,11 @@ export function rowToSourcePR(row: unknown): { pr: SourcePR } | { problem: strin
 
 /** Read a dataset JSONL file into SourcePRs; bad lines are reported with their line number and skipped. */
 export async function readJsonlPullRequests(filePath: string): Promise<{ pullRequests: SourcePR[]; problems: JsonLineProblem[] }> {
-  const read = await readJsonLines(filePath).catch((cause: unknown) => {
+  // readJsonLines treats a missing file as empty (right for an output, wrong for an input).
+  await access(filePath, constants.R_OK).catch((cause: unknown) => {
     throw new SweMirrorError({ code: 'JSONL_INPUT_UNREADABLE', kind: 'user', message: `Cannot read ${filePath}.`, hint: 'Pass an existing JSONL file with --input.', cause });
   });
+  const read = await readJsonLines(filePath);
   const problems = [...read.problems];
   if (read.hasTruncatedTail) problems.push({ line: read.rows.length + read.problems.length + 1, message: 'last line is cut short' });
   const pullRequests: SourcePR[] = [];

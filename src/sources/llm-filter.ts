@@ -54,8 +54,12 @@ function parseJsonAnswer(text: string): MirrorabilityAnswer | undefined {
 export function parseMirrorabilityAnswer(answer: string): MirrorabilityAnswer {
   const json = parseJsonAnswer(answer);
   if (json) return json;
-  const answerLine = /^\s*\**\s*(?:answer|mirrorable|decision|verdict)\s*\**\s*[:=]\s*\**\s*([a-z ]+?)\s*\**\s*[.!]?\s*$/im.exec(answer);
-  const reasonLine = /^\s*\**\s*(?:reason|because|explanation)\s*\**\s*[:=]\s*(.+)$/im.exec(answer);
+  return parseLineAnswer(answer.replace(/\*\*|__/g, ''));
+}
+
+function parseLineAnswer(answer: string): MirrorabilityAnswer {
+  const answerLine = /^\s*(?:answer|mirrorable|decision|verdict)\s*[:=]\s*([a-z ]+?)\s*[.!]?\s*$/im.exec(answer);
+  const reasonLine = /^\s*(?:reason|because|explanation)\s*[:=]\s*(.+)$/im.exec(answer);
   const bare = /^\s*(yes|no)\b[\s,.:;-]*(.*)$/is.exec(answer);
   const word = answerLine?.[1] ?? bare?.[1];
   const mirrorable = word === undefined ? undefined : readBoolean(word);
