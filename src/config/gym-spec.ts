@@ -10,7 +10,7 @@ export const gymSpecSchema = z
     schemaVersion: z.literal(1).default(1).describe('Version of this spec format.'),
     name: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9._-]*$/i, 'use letters, digits, dot, dash or underscore')
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, dot, dash or underscore')
       .describe('Short unique name of the gym.'),
     language: z.enum(LANGUAGES).describe('Main language of the gym.'),
     repo: z
