@@ -183,8 +183,9 @@ export async function runMirrorCommand(flags: MirrorCommandFlags): Promise<Mirro
 
 function describeFailure(failure: unknown): string {
   if (failure !== null && typeof failure === 'object') {
-    const record = failure as Record<string, unknown>;
-    return [record.kind, record.status, record.message].filter((part) => part !== undefined).join(' ');
+    const record = failure as { kind?: unknown; status?: unknown; message?: unknown };
+    const label = record.status === undefined ? String(record.kind) : `${String(record.kind)} ${String(record.status)}`;
+    return record.message === undefined ? label : `${label} (${String(record.message)})`;
   }
   return String(failure);
 }
