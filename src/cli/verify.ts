@@ -1,9 +1,190 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
+import { loadGymSpec } from '../config/load-gym-spec.js';
 import { SweMirrorError } from '../core/errors.js';
+import type { TestState, Verdict } from '../core/records.js';
+import { prepareGym, type GymPrepareEvent } from '../gym/prepare.js';
+import { createLocalRuntime } from '../runtime/local.js';
+import { DEFAULT_REPEATS, verifyTask, type VerifyEvent } from '../verify/verify-task.js';
 
-// Placeholder until the owning work lands; replaced, not extended.
+interface VerifyCommandOptions {
+  gym: string;
+  task: string;
+  dataDir?: string;
+  strict?: boolean;
+  runs?: number;
+  out?: string;
+}
+
+/** What verdict.json holds: the verdict plus where it came from. */
+export interface VerdictFile extends Verdict {
+  gym: string;
+  commit: string;
+  task: string;
+  strict: boolean;
+  fixPatch: 'given' | 'inverse of mirror.patch';
+  runtime: string;
+  logDirectory: string;
+  /** Tests counted per run, in the order of `runs`. */
+  runCounts: Array<{ passed: number; failed: number; skipped: number }>;
+}
+
+const MAX_LISTED = 20;
+
+function write(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function seconds(milliseconds: number): string {
+  return `${(milliseconds / 1000).toFixed(1)} s`;
+}
+
+function parseRuns(value: string): number {
+  const runs = Number(value);
+  if (!Number.isInteger(runs) || runs < 1) {
+    throw new SweMirrorError({ code: 'CLI_INVALID_OPTION', kind: 'user', message: `--runs must be a positive integer, got "${value}".`, hint: 'For example: --runs 3' });
+  }
+  return runs;
+}
+
+async function readTaskPatch(taskDirectory: string, name: string, isRequired: boolean): Promise<string | undefined> {
+  const file = path.join(taskDirectory, name);
+  try {
+    return await readFile(file, 'utf8');
+  } catch (cause) {
+    if (!isRequired && (cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new SweMirrorError({
+      code: 'TASK_PATCH_MISSING',
+      kind: 'user',
+      message: `Cannot read ${file}.`,
+      hint: 'The task directory must hold mirror.patch and test.patch (and optionally fix.patch).',
+      cause,
+    });
+  }
+}
+
+function describePrepareEvent(event: GymPrepareEvent): string | undefined {
+  switch (event.type) {
+    case 'source':
+      return `preparing gym: ${event.from} -> ${event.workdir}`;
+    case 'install':
+      return `install ${event.index}/${event.total}: ${event.command}`;
+    case 'baseline-run':
+      return `baseline run ${event.index}/${event.total}: ${event.passed} passed, ${event.failed} failed, ${event.skipped} skipped (${seconds(event.durationMs)})`;
+    case 'quarantined':
+      return event.tests.length > 0 ? `quarantined ${event.tests.length} flaky test(s)` : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function listTests(title: string, tests: string[], showAll = true): void {
+  if (tests.length === 0) return;
+  write(`${title} (${tests.length}):`);
+  if (!showAll) return;
+  for (const test of tests.slice(0, MAX_LISTED)) write(`  ${test}`);
+  if (tests.length > MAX_LISTED) write(`  ... and ${tests.length - MAX_LISTED} more (see verdict.json)`);
+}
+
+/** The readable summary of a verdict file, as printed to the terminal. */
+export function printVerdictSummary(file: VerdictFile, verdictPath: string): void {
+  const total = file.runs.reduce((sum, run) => sum + run.durationMs, 0);
+  write(`${file.valid ? 'VALID' : 'INVALID'}  ${file.gym} · ${path.relative(process.cwd(), file.task) || '.'}  (${file.runs.length} suite runs, ${seconds(total)})`);
+  for (const reason of file.reasons) {
+    write(`  ✗ ${reason.rule}: ${reason.message}`);
+    const involved = [...(reason.files ?? []), ...reason.tests];
+    for (const name of involved.slice(0, MAX_LISTED)) write(`      ${name}`);
+    if (involved.length > MAX_LISTED) write(`      ... and ${involved.length - MAX_LISTED} more`);
+  }
+  write();
+  listTests('FAIL_TO_PASS', file.FAIL_TO_PASS);
+  write(`PASS_TO_PASS: ${file.PASS_TO_PASS.length} test(s)`);
+  listTests('new but not failing (allowed unless --strict)', file.newButNotFailing);
+  listTests('flaky (status changed between repeats)', file.flakyTests);
+  listTests('quarantined by the gym baseline (excluded)', file.quarantinedTests);
+  if (file.runs.length > 0) {
+    write('runs:');
+    for (const [index, run] of file.runs.entries()) {
+      const counts = file.runCounts[index];
+      const outcome = run.timedOut ? 'timed out' : run.outOfMemory ? 'out of memory' : !run.hasEvidence ? 'no evidence' : `exit ${run.exitCode ?? 'killed'}`;
+      const tally = counts ? `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped` : '';
+      write(`  ${run.state.padEnd(4)} #${run.repeat}  ${seconds(run.durationMs).padStart(7)}  ${outcome.padEnd(12)} ${tally}`);
+    }
+  }
+  write(`runner: ${file.runner} (report: ${file.parser}, level: ${file.level}, runtime: ${file.runtime})`);
+  write(`fix.patch: ${file.fixPatch}${file.strict ? '; strict mode' : ''}`);
+  if (file.runs.length > 0) write(`logs: ${file.logDirectory}`);
+  write(`verdict: ${verdictPath}`);
+}
+
+/** `swe-mirror verify --gym <spec> --task <dir>`. */
 export function register(program: Command): void {
-  program.command('verify').description('(not built yet)').action(() => {
-    throw new SweMirrorError({ code: 'NOT_BUILT', kind: 'internal', message: 'verify is not built yet.' });
-  });
+  program
+    .command('verify')
+    .description('Verify a task: run the gym suite with mirror.patch, + test.patch, + fix.patch, with reruns, and judge the transitions.')
+    .requiredOption('--gym <spec>', 'gym spec YAML file')
+    .requiredOption('--task <directory>', 'directory holding mirror.patch, test.patch and optionally fix.patch')
+    .option('--data-dir <directory>', 'data directory (default $SWE_MIRROR_DATA_DIR or ~/.cache/swe-mirror)')
+    .option('--strict', 'reject new tests that pass even with the bug (as the SWE-Mirror paper does)')
+    .option('--runs <count>', `runs of the test and fix states (default ${DEFAULT_REPEATS.test}; the run state runs once)`, parseRuns)
+    .option('--out <file>', 'where to write the verdict (default <task>/verdict.json)')
+    .action(async (options: VerifyCommandOptions) => {
+      const taskDirectory = path.resolve(options.task);
+      const mirror = await readTaskPatch(taskDirectory, 'mirror.patch', true);
+      const test = await readTaskPatch(taskDirectory, 'test.patch', true);
+      const fix = await readTaskPatch(taskDirectory, 'fix.patch', false);
+      const loaded = await loadGymSpec(options.gym);
+      const runtime = createLocalRuntime();
+      const { missing } = await runtime.describeProtections();
+      if (missing.length > 0) progress(`warning: sandbox protections missing: ${missing.join('; ')}`);
+      const gym = await prepareGym(loaded, {
+        runtime,
+        ...(options.dataDir ? { dataDirectory: options.dataDir } : {}),
+        onEvent: (event) => {
+          const line = describePrepareEvent(event);
+          if (line) progress(line);
+        },
+      });
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const logDirectory = path.join(gym.directory, 'logs', 'verify', `${path.basename(taskDirectory)}-${stamp}`);
+      const runCounts: VerdictFile['runCounts'] = [];
+      const repeats: Partial<Record<TestState, number>> = options.runs ? { test: options.runs, fix: options.runs } : {};
+      const onEvent = (event: VerifyEvent): void => {
+        if (event.type === 'run-done') {
+          runCounts.push({ passed: event.passed, failed: event.failed, skipped: event.skipped });
+          progress(`${event.state} ${event.repeat}/${event.repeats}: ${event.passed} passed, ${event.failed} failed, ${event.skipped} skipped (${seconds(event.durationMs)})`);
+        } else if (event.type === 'patches-applied') {
+          const fuzzy = Object.entries(event.methods).filter(([, method]) => method !== 'git');
+          for (const [label, method] of fuzzy) progress(`note: ${label} applied with ${method === '3way' ? 'a three-way merge' : 'fuzzy matching'}`);
+        }
+      };
+      const verdict = await verifyTask(gym, { mirror: mirror as string, test: test as string, ...(fix === undefined ? {} : { fix }) }, {
+        runtime,
+        repeats,
+        strict: options.strict ?? false,
+        logDirectory,
+        onEvent,
+      });
+      const file: VerdictFile = {
+        ...verdict,
+        gym: gym.spec.name,
+        commit: gym.commit,
+        task: taskDirectory,
+        strict: options.strict ?? false,
+        fixPatch: fix === undefined ? 'inverse of mirror.patch' : 'given',
+        runtime: runtime.name,
+        logDirectory,
+        runCounts,
+      };
+      const verdictPath = path.resolve(options.out ?? path.join(taskDirectory, 'verdict.json'));
+      await mkdir(path.dirname(verdictPath), { recursive: true });
+      await writeFile(verdictPath, `${JSON.stringify(file, null, 2)}\n`);
+      printVerdictSummary(file, verdictPath);
+      process.exitCode = verdict.valid ? 0 : 1;
+    });
 }

@@ -34,16 +34,16 @@ const PATCH_SIDES = [
 export function checkPatchesStatically(patches: TaskPatches, testGlobs: string[]): StaticSanity {
   const reasons: VerdictReason[] = [];
   let fix = patches.fix;
-  if (fix === undefined) {
+  if (fix === undefined && isReadable(patches.mirror)) {
     try {
       fix = invertPatch(patches.mirror);
     } catch (error) {
-      // An unreadable mirror.patch is reported below; only a mirror.patch that reads but cannot be inverted is news here.
       if (!isSweMirrorError(error) || error.kind !== 'user') throw error;
-      if (error.code === 'PATCH_NOT_INVERTIBLE') reasons.push(sanity(`fix.patch: ${error.message}`, []));
+      reasons.push(sanity(`fix.patch: ${error.message}`, []));
     }
   }
-  const texts = { mirror: patches.mirror, test: patches.test, fix };
+  // A derived fix.patch touches exactly mirror.patch's files: checking it again would only repeat mirror.patch's problems.
+  const texts = { mirror: patches.mirror, test: patches.test, fix: patches.fix };
   for (const side of PATCH_SIDES) {
     const text = texts[side.key];
     if (text === undefined) continue;
@@ -70,6 +70,7 @@ export function checkPatchesStatically(patches: TaskPatches, testGlobs: string[]
 export async function checkPatchesConfined(workdir: string, patches: PlannedPatches): Promise<VerdictReason[]> {
   const reasons: VerdictReason[] = [];
   for (const side of PATCH_SIDES) {
+    if (side.key === 'fix' && patches.isFixInverted) continue;
     try {
       await assertPatchConfined(workdir, patches[side.key], { label: side.label });
     } catch (error) {
@@ -112,6 +113,17 @@ export async function applyStatePatches(
     }
   }
   return { reasons: [], methods };
+}
+
+/** Whether a patch parses and is neither empty nor binary (its problems are reported where it is checked). */
+function isReadable(patch: string): boolean {
+  try {
+    readApplicablePatch(patch, 'patch');
+    return true;
+  } catch (error) {
+    if (!isSweMirrorError(error) || error.kind !== 'user') throw error;
+    return false;
+  }
 }
 
 function sanity(message: string, files: string[]): VerdictReason {

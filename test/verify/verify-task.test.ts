@@ -131,12 +131,6 @@ describe('verifyTask sanity checks (no suite runs)', () => {
         tests: [],
         files: ['tests/helpers.py'],
       },
-      {
-        rule: 'sanity',
-        message: 'fix.patch must change only non-test files, but it changes test files: tests/helpers.py.',
-        tests: [],
-        files: ['tests/helpers.py'],
-      },
     ]);
     expect(verdict.runs).toEqual([]);
   });
@@ -151,7 +145,7 @@ describe('verifyTask sanity checks (no suite runs)', () => {
   it('rejects a patch that escapes the repository and writes nothing outside it', async () => {
     const escaping = `${tasks.valid.mirror}diff --git a/../outside.txt b/../outside.txt\nnew file mode 100644\n--- /dev/null\n+++ b/../outside.txt\n@@ -0,0 +1 @@\n+escaped\n`;
     const verdict = await verifyTask(gym, { mirror: escaping, test: tasks.valid.test }, { runtime, runSuite: failingRunner });
-    expect(rules(verdict)).toEqual(['sanity', 'sanity']);
+    expect(rules(verdict)).toEqual(['sanity']);
     expect(verdict.reasons[0]?.message).toBe('mirror.patch touches "../outside.txt", which climbs out with "..".');
     expect(verdict.reasons[0]?.files).toEqual(['../outside.txt']);
     expect(existsSync(path.join(path.dirname(gym.workdir), 'outside.txt'))).toBe(false);
