@@ -126,6 +126,8 @@ function createReporter(isTty: boolean, client: GitHubClient | undefined) {
     },
     stop(): void {
       multibar?.stop();
+      multibar = undefined;
+      bar = undefined;
       if (client) {
         const stats = client.cacheStats;
         line(`GitHub: ${stats.networkRequests} request(s), ${stats.notModified} answered 304 from the cache, ${stats.servedWithoutRequest} served from the cache without asking`);

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFile, readFile, stat } from 'node:fs/promises';
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startScriptedOpenAiServer } from '../../src/testing/openai-server.js';
 import { startGitHubStandIn, type GitHubStandIn, type StandInRepository } from '../../src/testing/github-server.js';
 import { codeDiff, makeGym, makeTemporaryDirectory } from './helpers.js';
 
@@ -26,8 +27,8 @@ function manyRepositories(): StandInRepository[] {
   }));
 }
 
-function runCli(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'collect', ...args], { cwd: ROOT, env: { ...process.env, GITHUB_TOKEN: '' } });
+function runCli(args: string[], environment: Record<string, string> = {}): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'collect', ...args], { cwd: ROOT, env: { ...process.env, GITHUB_TOKEN: '', ...environment } });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -101,5 +102,30 @@ describe('swe-mirror collect (real CLI process)', () => {
     expect(result.stdout).toMatch(/PRs seen\s+\d+/);
     expect(result.stdout).toMatch(/kept\s+\d+/);
     expect(result.stderr).toMatch(/swe-bench\.jsonl:\d+: skipped/);
+  }, 60_000);
+
+  it('runs the LLM filter through --model on an OpenAI-compatible endpoint and prints the label comparison', async () => {
+    const model = await startScriptedOpenAiServer({
+      responses: (body) => {
+        const prompt = JSON.stringify(body);
+        return prompt.includes('beta/versions#7') ? '{"mirrorable": true, "reason": "bump logic exists in the gym"}' : 'Answer: no\nReason: unrelated';
+      },
+    });
+    try {
+      const gym = await makeGym();
+      const work = await makeTemporaryDirectory('collect-cli-llm');
+      const labels = path.join(work, 'labels.jsonl');
+      await writeFile(labels, '{"repo":"beta/versions","number":7,"mirrorable":true}\n');
+      const input = path.join(ROOT, 'test/fixtures/sources/multi-swe-bench.jsonl');
+      const args = ['--gym', gym.specPath, '--source', 'jsonl', '--input', input, '--model', 'openai:stand-in', '--model-url', model.url, '--no-cache', '--labels', labels, '--out', path.join(work, 'out.jsonl')];
+      const result = await runCli(args, { OPENAI_API_KEY: 'test-key' }).done;
+      expect(result.stderr).not.toContain('Error');
+      expect(result.code).toBe(0);
+      expect(model.requests).toHaveLength(1);
+      expect(result.stdout).toMatch(/kept\s+1/);
+      expect(result.stdout).toMatch(/precision 100\.0%\s+recall 100\.0%/);
+    } finally {
+      await model.close();
+    }
   }, 60_000);
 });

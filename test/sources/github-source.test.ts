@@ -118,7 +118,7 @@ describe('GitHub source against the stand-in server', () => {
     const primary = waits.find((event) => event.limit === 'primary');
     expect(primary?.seconds).toBeGreaterThanOrEqual(1);
     expect(primary?.seconds).toBeLessThanOrEqual(3);
-    expect(waits.find((event) => event.limit === 'secondary')?.seconds).toBe(1);
+    expect(waits.find((event) => event.limit === 'secondary')).toMatchObject({ seconds: 1, request: 'GET /repos/acme/semver-tool/issues/4' });
     expect(githubEvents.some((event) => event.type === 'retry' && event.status === 502)).toBe(true);
     expect(githubEvents.some((event) => event.type === 'api-budget')).toBe(true);
     expect(result.run.kept).toBe(4);

@@ -39,8 +39,15 @@ export function resolveGitHubToken(flag: string | undefined, configToken: string
   return flag || environment.GITHUB_TOKEN || configToken || undefined;
 }
 
-function describeRequest(options: { method?: string; url?: string }): string {
-  return `${options.method ?? 'GET'} ${options.url ?? ''}`;
+function describeRequest(options: { method?: string; url?: string }, octokit?: Octokit): string {
+  let url = options.url ?? '';
+  try {
+    // The throttling plugin hands over the route template; expand it to the real path.
+    if (octokit) url = new URL(octokit.request.endpoint.parse(options as Parameters<typeof octokit.request.endpoint.parse>[0]).url).pathname;
+  } catch {
+    // Keep the template.
+  }
+  return `${options.method ?? 'GET'} ${url}`;
 }
 
 /** Build an Octokit with throttling, retries, an ETag cache and event reporting. */
@@ -87,10 +94,10 @@ export function createGitHubClient(options: GitHubClientOptions = {}): GitHubCli
   };
   const onLimit =
     (limit: 'primary' | 'secondary') =>
-    (retryAfter: number, requestOptions: { method?: string; url?: string; request?: { retryCount?: number } }): boolean => {
+    (retryAfter: number, requestOptions: { method?: string; url?: string; request?: { retryCount?: number } }, client?: Octokit): boolean => {
       const attempt = requestOptions.request?.retryCount ?? 0;
       if (attempt >= maxRateLimitRetries) return false;
-      options.onEvent?.({ type: 'rate-limit-wait', limit, seconds: retryAfter, request: describeRequest(requestOptions) });
+      options.onEvent?.({ type: 'rate-limit-wait', limit, seconds: retryAfter, request: describeRequest(requestOptions, client) });
       return true;
     };
   const octokit = new Octokit({
