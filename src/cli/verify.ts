@@ -170,8 +170,10 @@ export function register(program: Command): void {
         logDirectory,
         onEvent,
       });
+      const { tests, runs, ...summary } = verdict;
+      // Key order is reading order: the answer first, the per-test table last.
       const file: VerdictFile = {
-        ...verdict,
+        ...summary,
         gym: gym.spec.name,
         commit: gym.commit,
         task: taskDirectory,
@@ -179,7 +181,9 @@ export function register(program: Command): void {
         fixPatch: fix === undefined ? 'inverse of mirror.patch' : 'given',
         runtime: runtime.name,
         logDirectory,
+        runs,
         runCounts,
+        tests,
       };
       const verdictPath = path.resolve(options.out ?? path.join(taskDirectory, 'verdict.json'));
       await mkdir(path.dirname(verdictPath), { recursive: true });

@@ -137,19 +137,21 @@ function countStatuses(tests: Record<string, string>): { passed: number; failed:
   return counts;
 }
 
+/** A verdict with every field in reading order (valid and reasons first), defaults for what a stage did not reach. */
 function emptyVerdict(gym: PreparedGym, fields: Partial<Verdict> & Pick<Verdict, 'valid' | 'reasons'>): Verdict {
   return {
     schemaVersion: RECORD_SCHEMA_VERSION,
-    FAIL_TO_PASS: [],
-    PASS_TO_PASS: [],
-    newButNotFailing: [],
-    flakyTests: [],
-    quarantinedTests: [],
-    tests: {},
-    runs: [],
+    valid: fields.valid,
+    reasons: fields.reasons,
+    FAIL_TO_PASS: fields.FAIL_TO_PASS ?? [],
+    PASS_TO_PASS: fields.PASS_TO_PASS ?? [],
+    newButNotFailing: fields.newButNotFailing ?? [],
+    flakyTests: fields.flakyTests ?? [],
+    quarantinedTests: fields.quarantinedTests ?? [],
     runner: gym.spec.test.command,
     parser: gym.spec.test.report.format,
-    level: 'test',
-    ...fields,
+    level: fields.level ?? 'test',
+    runs: fields.runs ?? [],
+    tests: fields.tests ?? {},
   };
 }
