@@ -39,6 +39,18 @@ export interface PrecheckResult {
   process?: ProcessResult;
 }
 
+/**
+ * Blank out what changes from run to run (durations, temp paths, addresses), so that feedback built
+ * from the same failure is the same text: a rerun's request hashes then match the response cache.
+ */
+export function withoutVolatileDetails(text: string): string {
+  return text
+    .replace(/\b\d+(?:\.\d+)?\s?(?:ms|s|sec|seconds|µs|us)\b/g, '<time>')
+    .replace(/\b\d{1,2}:\d{2}:\d{2}(?:\.\d+)?\b/g, '<clock>')
+    .replace(/\/tmp\/[^\s'":)]+/g, '<tmp>')
+    .replace(/\b0x[0-9a-f]{6,}\b/gi, '<address>');
+}
+
 /** Run the gym's pre-check (its spec's, else the language default) in the sandbox, in `workdir`. */
 export async function runPrecheck(gym: PreparedGym, runtime: Runtime, workdir: string, touchedFiles: string[]): Promise<PrecheckResult> {
   const command = gym.spec.precheck ?? defaultPrecheckCommand(gym.spec.language, touchedFiles);
@@ -55,8 +67,11 @@ export async function runPrecheck(gym: PreparedGym, runtime: Runtime, workdir: s
 }
 
 /** The last lines of a process's output, for feedback. */
-export function outputTail(result: Pick<ProcessResult, 'stdout' | 'stderr'>, lineCount = 40): string {
-  const combined = `${result.stdout}\n${result.stderr}`.replace(/\r\n/g, '\n').trim();
+export function outputTail(result: Pick<ProcessResult, 'stdout' | 'stderr'> & { cwd?: string }, lineCount = 40): string {
+  let combined = `${result.stdout}\n${result.stderr}`.replace(/\r\n/g, '\n').trim();
+  // The working copy differs between parallel slots; say `.` so feedback does not depend on the slot.
+  if (result.cwd) combined = combined.split(result.cwd).join('.');
+  combined = withoutVolatileDetails(combined);
   const lines = combined.split('\n');
   return lines.slice(-lineCount).join('\n');
 }
