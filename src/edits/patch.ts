@@ -84,6 +84,7 @@ export async function checkPatch(workdir: string, patch: string, options: ApplyP
     await assertPatchConfined(workdir, patch, { label });
     const plain = await runGit(workdir, ['apply', '--check', '--whitespace=nowarn', '-'], { input: patch });
     if (plain.exitCode === 0) return { applies: true, method: 'git' };
+    if (await tryThreeWay(workdir, patch, sections, { isDryRun: true })) return { applies: true, method: '3way' };
     await planFuzzyApply(workdir, sections, label).catch((error: unknown) => {
       throw withGitError(error, plain.stderr);
     });
@@ -130,18 +131,20 @@ async function expectGit(workdir: string, args: string[], env?: Record<string, s
  * `git apply --3way` against a private index built from the working tree's current files, so earlier
  * patches applied without the index do not block it; conflicts are rolled back.
  */
-async function tryThreeWay(workdir: string, patch: string, sections: PatchFileSection[]): Promise<boolean> {
+async function tryThreeWay(workdir: string, patch: string, sections: PatchFileSection[], options: { isDryRun?: boolean } = {}): Promise<boolean> {
   if ((await runGit(workdir, ['rev-parse', '--verify', '-q', 'HEAD'])).exitCode !== 0) return false;
   const files = [...new Set(sections.flatMap(sectionPaths))];
-  const snapshot = await snapshotFiles(workdir, files);
+  const snapshot = options.isDryRun ? [] : await snapshotFiles(workdir, files);
   const temporary = await mkdtemp(path.join(os.tmpdir(), 'swe-mirror-3way-'));
   const env = { GIT_INDEX_FILE: path.join(temporary, 'index') };
   try {
     if ((await runGit(workdir, ['read-tree', 'HEAD'], { env })).exitCode !== 0) return false;
     const update = await runGit(workdir, ['update-index', '--add', '--remove', '--', ...files], { env });
     if (update.exitCode !== 0) return false;
-    const result = await runGit(workdir, ['apply', '--3way', '--whitespace=nowarn', '-'], { env, input: patch });
-    if (result.exitCode === 0) return true;
+    const check = options.isDryRun ? ['--check'] : [];
+    const result = await runGit(workdir, ['apply', '--3way', ...check, '--whitespace=nowarn', '-'], { env, input: patch });
+    // A dry run exits 0 even when the merge would leave conflicts; git says so on stderr.
+    if (result.exitCode === 0 && !result.stderr.includes('with conflicts')) return true;
     await restoreFiles(workdir, snapshot);
     return false;
   } finally {

@@ -129,14 +129,30 @@ describe('applyPatch', () => {
     const patch = diffOf(root, () => writeFileSync(path.join(root, 'a.txt'), lines(20).replace('line 10\n', 'line ten\n')));
     // An earlier patch changed a context line of this one (not in the index, as verify leaves it).
     writeFileSync(path.join(root, 'a.txt'), lines(20).replace('line 12\n', 'line twelve\n'));
+    const before = snapshotTree(root);
+    await expect(checkPatch(root, patch)).resolves.toEqual({ applies: true, method: '3way' });
+    expect(snapshotTree(root)).toEqual(before);
     await expect(applyPatch(root, patch)).resolves.toEqual({ method: '3way' });
     expect(readFileSync(path.join(root, 'a.txt'), 'utf8')).toBe(lines(20).replace('line 10\n', 'line ten\n').replace('line 12\n', 'line twelve\n'));
+  });
+
+  it('rolls back a three-way merge that conflicts, leaving no conflict markers', async () => {
+    const root = repo({ 'a.txt': lines(20) });
+    const patch = diffOf(root, () => writeFileSync(path.join(root, 'a.txt'), lines(20).replace('line 10\n', 'line ten\n')));
+    writeFileSync(path.join(root, 'a.txt'), lines(20).replace('line 10\n', 'line X\n'));
+    const before = snapshotTree(root);
+    const check = await checkPatch(root, patch);
+    expect(check.applies).toBe(false);
+    const error = await expectError(applyPatch(root, patch, { label: 'fix.patch' }), 'PATCH_DOES_NOT_APPLY');
+    expect(error.message).toContain('fix.patch does not apply: hunk "@@ -7,7 +7,7 @@ line 6" of a.txt: its context and removed lines are not in the file. (git apply: patch failed: a.txt:7)');
+    expect(snapshotTree(root)).toEqual(before);
   });
 
   it('falls back to fuzzy matching for a plain diff whose context drifted', async () => {
     const root = repo({ 'a.txt': lines(20) });
     const patch = '--- a/a.txt\n+++ b/a.txt\n@@ -8,5 +8,5 @@\n line 8\n line 9\n-line 10\n+line ten\n line 11\n line 12\n';
     writeFileSync(path.join(root, 'a.txt'), lines(20).replace('line 12\n', 'line twelve\n'));
+    await expect(checkPatch(root, patch)).resolves.toEqual({ applies: true, method: 'fuzzy' });
     await expect(applyPatch(root, patch)).resolves.toEqual({ method: 'fuzzy' });
     expect(readFileSync(path.join(root, 'a.txt'), 'utf8')).toBe(lines(20).replace('line 10\n', 'line ten\n').replace('line 12\n', 'line twelve\n'));
   });
