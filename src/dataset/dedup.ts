@@ -9,13 +9,11 @@ export interface DuplicateMark {
 }
 
 /**
- * Plan dedup per gym: a task is a duplicate of the earliest task of the same gym with the
- * identical FAIL_TO_PASS set, or else with identical normalized fix content. Pure.
+ * Plan dedup per gym: a task is a duplicate of the first task before it (in the given order: the
+ * store gives collection order, so the outcome does not depend on which mirror finished first) of the
+ * same gym with the identical FAIL_TO_PASS set, or else with identical normalized fix content. Pure.
  */
-export function planDuplicates(tasks: readonly Task[]): DuplicateMark[] {
-  const ordered = [...tasks].sort((left, right) =>
-    left.createdAt === right.createdAt ? left.instanceId.localeCompare(right.instanceId) : left.createdAt.localeCompare(right.createdAt),
-  );
+export function planDuplicates(ordered: readonly Task[]): DuplicateMark[] {
   const firstByFailToPass = new Map<string, string>();
   const firstByFix = new Map<string, string>();
   const marks: DuplicateMark[] = [];

@@ -288,7 +288,7 @@ export class Store {
       );
   }
 
-  /** Every stored task, in creation order, with its duplicate mark. */
+  /** Every stored task, in collection order (of its candidate), with its duplicate mark. */
   listTasks(options: { includeDuplicates?: boolean; gym?: string } = {}): Array<Task & { duplicateOf: string | null }> {
     const conditions: string[] = [];
     const parameters: string[] = [];
@@ -299,7 +299,7 @@ export class Store {
     }
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     const rows = this.database
-      .prepare(`SELECT record_json, duplicate_of FROM tasks ${where} ORDER BY created_at, instance_id`)
+      .prepare(`SELECT record_json, duplicate_of FROM tasks ${where} ORDER BY candidate_id`)
       .all(...parameters) as Array<{ record_json: string; duplicate_of: string | null }>;
     return rows.map((row) => ({ ...(JSON.parse(row.record_json) as Task), duplicateOf: row.duplicate_of }));
   }

@@ -19,16 +19,18 @@ describe('fix content', () => {
 });
 
 describe('planDuplicates', () => {
-  it('keeps the earliest task per FAIL_TO_PASS set and per fix, per gym', () => {
+  it('keeps the first task in collection order per FAIL_TO_PASS set and per fix, per gym', () => {
     const first = makeTask('a', { createdAt: '2024-01-01T00:00:00Z', FAIL_TO_PASS: ['t1', 't2'] });
     const sameTests = makeTask('b', { createdAt: '2024-01-02T00:00:00Z', FAIL_TO_PASS: ['t2', 't1'] });
     const sameFix = makeTask('c', { createdAt: '2024-01-03T00:00:00Z', FAIL_TO_PASS: ['t3'], fixPatch: first.fixPatch });
     const otherGym = makeTask('d', { createdAt: '2024-01-04T00:00:00Z', gym: 'other', FAIL_TO_PASS: ['t1', 't2'], fixPatch: first.fixPatch });
     const distinct = makeTask('e', { createdAt: '2024-01-05T00:00:00Z', FAIL_TO_PASS: ['t9'] });
-    expect(planDuplicates([distinct, otherGym, sameFix, sameTests, first])).toEqual([
+    expect(planDuplicates([first, sameTests, sameFix, otherGym, distinct])).toEqual([
       { instanceId: 'b', duplicateOf: 'a', reason: 'same-fail-to-pass' },
       { instanceId: 'c', duplicateOf: 'a', reason: 'same-fix' },
     ]);
+    // Finishing order (createdAt) does not matter, collection order does.
+    expect(planDuplicates([sameTests, first]).map((mark) => mark.instanceId)).toEqual(['a']);
   });
 });
 
