@@ -3,6 +3,7 @@ import path from 'node:path';
 import { SweMirrorError } from '../core/errors.js';
 import type { Runtime } from '../core/process.js';
 import { RECORD_SCHEMA_VERSION, type TestState, type Verdict, type VerdictReason } from '../core/records.js';
+import { withDirectoryLock } from '../gym/directory-lock.js';
 import { resetWorkingCopy as resetWithGit } from '../gym/reset.js';
 import { runSuite as runSuiteInSandbox } from '../gym/run-suite.js';
 import type { PreparedGym, SuiteRun } from '../gym/types.js';
@@ -44,13 +45,19 @@ export interface VerifyTaskOptions {
   resetWorkingCopy?: (workdir: string, commit: string) => Promise<void>;
 }
 
+const WORKING_COPY_WAIT_MS = 60 * 60 * 1000;
 export const DEFAULT_REPEATS: Record<TestState, number> = { run: 1, test: 3, fix: 3 };
 const STATES: TestState[] = ['run', 'test', 'fix'];
 
 /** Verify one task: sanity checks, then the run / test / fix states with repeats, each on a freshly reset working copy, judged by DESIGN section 4. */
 export async function verifyTask(gym: PreparedGym, patches: TaskPatches, options: VerifyTaskOptions): Promise<Verdict> {
-  const emit = options.onEvent ?? (() => undefined);
   const workdir = options.workdir ?? gym.workdir;
+  // One verification at a time per working copy: another process resetting it mid-run would corrupt both.
+  return withDirectoryLock(`${workdir}.verify-lock`, WORKING_COPY_WAIT_MS, () => verifyInWorkingCopy(gym, patches, options, workdir));
+}
+
+async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, options: VerifyTaskOptions, workdir: string): Promise<Verdict> {
+  const emit = options.onEvent ?? (() => undefined);
   const reset = options.resetWorkingCopy ?? resetWithGit;
   const runSuite = options.runSuite ?? runSuiteInSandbox;
   const repeats = resolveRepeats(options.repeats);

@@ -106,6 +106,16 @@ describe('verifyTask on a real pytest gym', () => {
     expectPristine();
   });
 
+  it('serialises concurrent verifications of one working copy, so each verdict stays right', async () => {
+    const [valid, changed] = await Promise.all([
+      verifyTask(gym, tasks.valid, { runtime, repeats: once }),
+      verifyTask(gym, tasks['changes-existing'], { runtime, repeats: once }),
+    ]);
+    expect(rules(valid)).toEqual([]);
+    expect(rules(changed)).toEqual(['tests-only-add']);
+    expectPristine();
+  });
+
   it('catches a flaky new test through reruns (no-flakiness) and keeps it out of FAIL_TO_PASS', async () => {
     rmSync(path.join(gym.workdir, '.counter'), { force: true });
     const verdict = await verifyTask(gym, tasks.flaky, { runtime, repeats: { run: 1, test: 2, fix: 2 } });
