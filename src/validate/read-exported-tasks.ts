@@ -27,20 +27,26 @@ export interface UnreadableLine {
   error: SweMirrorError;
 }
 
+const TEST_LIST_MESSAGE = 'must be a list of test names, or a JSON string holding one';
+
+function isTestList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
 /** FAIL_TO_PASS / PASS_TO_PASS: a list, or the JSON-string form dataset hubs use. */
-const testListSchema = z.union([
-  z.array(z.string()),
-  z.string().transform((text, context) => {
+const testListSchema = z.unknown().transform((value, context) => {
+  if (isTestList(value)) return value;
+  if (typeof value === 'string') {
     try {
-      const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed) && parsed.every((item) => typeof item === 'string')) return parsed as string[];
+      const parsed: unknown = JSON.parse(value);
+      if (isTestList(parsed)) return parsed;
     } catch {
-      // Reported below as one issue.
+      // Reported below, with the same message as any other wrong shape.
     }
-    context.addIssue({ code: 'custom', message: 'a JSON string must hold a list of test names' });
-    return z.NEVER;
-  }),
-]);
+  }
+  context.addIssue({ code: 'custom', message: value === undefined ? 'missing' : TEST_LIST_MESSAGE });
+  return z.NEVER;
+});
 
 // Tolerant: extra fields are ignored, only what re-verification needs is required.
 const exportedRecordSchema = z.object({
