@@ -1,5 +1,4 @@
 // Test doubles for what lives off this machine (models, remote APIs), exported for users' own tests.
-export {};
 export { createScriptedModel, type ScriptedModel, type ScriptedModelScript, type ScriptedAnswer } from './scripted-model.js';
 export { startScriptedOpenAiServer, type ScriptedHttpRequest, type ScriptedHttpResponse, type ScriptedHttpResponses, type ScriptedServer } from './openai-server.js';
 export { startScriptedAnthropicServer } from './model-anthropic-server.js';
