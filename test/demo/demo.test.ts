@@ -1,0 +1,131 @@
+/**
+ * SLOW end-to-end test of the offline demo (examples/demo): the README's main command, as a library call.
+ * Runs the whole pipeline (prepare → collect → filter → mirror + verify → dedup → export) on the two
+ * bundled fixture gyms with the bundled PR records, every model answer replayed from
+ * examples/demo/recording.jsonl, into a fresh output folder and a fresh data folder. Takes 2-4 minutes on
+ * two cores (the Go gym's install dominates). Set SWE_MIRROR_SKIP_SLOW=1 to skip it.
+ *
+ * If it fails with a replay miss (MODEL_REPLAY_MISS, candidates left pending), a prompt template, a demo
+ * PR or a fixture gym changed: regenerate the recording with `node --import tsx scripts/record-demo.ts`.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadRunConfig, type LoadedRunConfig } from '../../src/config/run-config.js';
+import type { PipelineEvent } from '../../src/pipeline/events.js';
+import { runPipeline, type RunPipelineResult } from '../../src/pipeline/run-pipeline.js';
+import { Store } from '../../src/store/store.js';
+
+const DEMO_CONFIG = path.resolve(import.meta.dirname, '..', '..', 'examples', 'demo', 'swe-mirror.yaml');
+
+/** The tasks the demo was designed to produce, with the exact FAIL_TO_PASS of each. */
+const EXPECTED_FAIL_TO_PASS: Record<string, string[]> = {
+  'python-pytest__demo-upstream__pyversions-412': [
+    'tests/test_ranges.py::test_caret_on_zero_major_keeps_the_minor',
+    'tests/test_ranges.py::test_caret_on_zero_minor_keeps_the_patch',
+  ],
+  'python-pytest__demo-upstream__pyversions-438': ['tests/test_ranges.py::test_prerelease_mention_only_opts_in_its_own_patch_version'],
+  'python-pytest__demo-upstream__pyversions-451': ['tests/test_ranges.py::test_partial_exclusive_upper_bound_excludes_the_whole_minor'],
+  'go-stdlib__demo-upstream__muxpath-88': ['example.com/pathrouter/segment::TestCleanResolvesDotDot'],
+  'go-stdlib__demo-upstream__muxpath-97': ['example.com/pathrouter::TestBacktrackingDropsParametersOfAbandonedRoutes'],
+  'go-stdlib__demo-upstream__muxpath-103': ['example.com/pathrouter::TestStaticSegmentWinsOverParameterRegisteredFirst'],
+};
+
+const isSkipped = process.env.SWE_MIRROR_SKIP_SLOW === '1' || !hasCommand('go') || !hasCommand('python3');
+
+function hasCommand(command: string): boolean {
+  try {
+    execFileSync('bash', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface TaskLine {
+  instance_id: string;
+  FAIL_TO_PASS: string[];
+  PASS_TO_PASS: string[];
+  mirror_patch: string;
+  patch: string;
+  test_patch: string;
+  problem_statement: string;
+}
+
+describe.skipIf(isSkipped)('the offline demo (slow)', () => {
+  let loaded: LoadedRunConfig;
+  let result: RunPipelineResult;
+  const events: PipelineEvent[] = [];
+
+  beforeAll(async () => {
+    const configured = await loadRunConfig(DEMO_CONFIG);
+    // Fresh output and data folders, outside any `test` path; the config's own paths (gyms, sources,
+    // recording) stay as they are, resolved against examples/demo/.
+    const outputDirectory = await mkdtemp(path.join(os.tmpdir(), 'swe-mirror-demo-out-'));
+    const dataDirectory = await mkdtemp(path.join(os.tmpdir(), 'swe-mirror-demo-data-'));
+    loaded = { ...configured, outputDirectory, storePath: path.join(outputDirectory, 'state.sqlite') };
+    result = await runPipeline({
+      loaded,
+      dataDirectory,
+      reporter: { onEvent: (event) => events.push(event), close: () => undefined },
+    });
+  }, 600_000);
+
+  it('verifies exactly the designed tasks, each with its own FAIL_TO_PASS', () => {
+    const lines = readFileSync(path.join(loaded.outputDirectory, 'tasks.jsonl'), 'utf8').trim().split('\n');
+    const tasks = lines.map((line) => JSON.parse(line) as TaskLine);
+    const failToPass = Object.fromEntries(tasks.map((task) => [task.instance_id, [...task.FAIL_TO_PASS].sort()]));
+    expect(failToPass).toEqual(EXPECTED_FAIL_TO_PASS);
+    for (const task of tasks) {
+      expect(task.mirror_patch).toMatch(/^diff --git /);
+      expect(task.patch).toMatch(/^diff --git /);
+      expect(task.test_patch).toMatch(/^diff --git /);
+      expect(task.problem_statement).toMatch(/^# /);
+      expect(task.PASS_TO_PASS.length).toBeGreaterThan(20);
+    }
+  });
+
+  it('writes the stats table and shows every kind of loss in the funnel', () => {
+    expect(result.stats.funnel.totals).toEqual({ 'dropped-by-rules': 2, 'rejected-by-llm': 2, verified: 6 });
+    expect(result.stats.funnel.candidates).toBe(10);
+    const losses = result.stats.funnel.topLosses.map((loss) => `${loss.stage}/${loss.rule}:${loss.count}`).sort();
+    expect(losses).toEqual(['llm-filter/not-mirrorable:2', 'rules/no-linked-issue:1', 'rules/only-docs-ci-lock-or-tests:1']);
+    const statsText = readFileSync(path.join(loaded.outputDirectory, 'stats.txt'), 'utf8');
+    expect(statsText).toMatch(/^go\s+1\s+3\s/m);
+    expect(statsText).toMatch(/^python\s+1\s+3\s/m);
+    expect(existsSync(path.join(loaded.outputDirectory, 'stats.json'))).toBe(true);
+    expect(events.filter((event) => event.type === 'item-done' && event.outcome === 'failed')).toEqual([]);
+  });
+
+  it('answers every model call from the recording', () => {
+    const store = Store.open(loaded.storePath);
+    try {
+      const calls = store.database.prepare('SELECT step, cached FROM model_calls').all() as Array<{ step: string; cached: number }>;
+      // 2 rejected + 6 mirrored by the filter, 6 steps for each of the 6 mirrored, plus one scripted retry.
+      expect(calls).toHaveLength(8 + 6 * 6 + 1);
+      expect(calls.filter((call) => call.cached !== 1)).toEqual([]);
+      expect(result.stats.funnel.model.costUsd).toBe(0);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('keeps the retry with feedback in the attempt log of the candidate scripted to need one', () => {
+    const store = Store.open(loaded.storePath);
+    try {
+      const rows = store.database.prepare('SELECT record_json FROM attempts').all() as Array<{ record_json: string }>;
+      const attempts = rows.map((row) => JSON.parse(row.record_json) as { source: { number: number }; steps: Array<{ step: string; outcome: string; feedback?: string }>; commentsStripped?: number });
+      const retried = attempts.flatMap((attempt) => attempt.steps.filter((step) => step.outcome === 'retry').map((step) => ({ number: attempt.source.number, ...step })));
+      expect(retried).toHaveLength(1);
+      expect(retried[0]).toMatchObject({ number: 412, step: 'mirror-generate' });
+      expect(retried[0]?.feedback).toContain('The new tests still pass after your change');
+      // The second answer's explanatory comment was stripped from the shipped mirror patch.
+      expect(attempts.find((attempt) => attempt.source.number === 412)?.commentsStripped).toBe(1);
+    } finally {
+      store.close();
+    }
+  });
+});
