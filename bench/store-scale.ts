@@ -168,6 +168,13 @@ try {
   report('candidatesAt(dropped-by-rules, gym) (median)', `${gymPending.milliseconds.toFixed(1)} ms (${gymPending.value.length.toLocaleString('en-US')} rows) ${cpuNote(gymPending)}`);
   const lookup = timeRepeated(() => store.hasCandidate(GYMS[3] as string, 'owner-7/project-7', 7));
   report('hasCandidate (median)', `${(lookup.milliseconds * 1_000).toFixed(0)} µs`);
+
+  // The same queries without the indexes schema version 2 added, to show what they buy.
+  store.database.exec('DROP INDEX candidates_gym_stage; DROP INDEX candidates_losses; DROP INDEX tasks_listing;');
+  const funnelBefore = timeRepeated(() => readFunnel(store));
+  report('readFunnel without the v2 indexes (median)', `${funnelBefore.milliseconds.toFixed(1)} ms ${cpuNote(funnelBefore)}`);
+  const allTasksBefore = timeRepeated(() => store.listTasks());
+  report('listTasks without the v2 indexes (median)', `${allTasksBefore.milliseconds.toFixed(1)} ms ${cpuNote(allTasksBefore)}`);
   report('store file size', `${((await stat(file)).size / 1024 / 1024).toFixed(1)} MiB (+ WAL)`);
 } finally {
   store.close();

@@ -51,7 +51,8 @@ const testListSchema = z.unknown().transform((value, context) => {
 // Tolerant: extra fields are ignored, only what re-verification needs is required.
 const exportedRecordSchema = z.object({
   instance_id: z.string().min(1),
-  gym: z.string().min(1),
+  // Names a file under gyms/ and bundles/: the gym spec's own name rule keeps it inside them.
+  gym: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'must be a gym name (letters, digits, dot, dash, underscore)'),
   base_commit: z.string().regex(/^[0-9a-f]{7,64}$/i, 'must be a commit id'),
   patch: z.string().min(1),
   test_patch: z.string().min(1),

@@ -188,9 +188,10 @@ export async function validateExport(input: ValidateExportInput): Promise<Valida
   const byGym = new Map<string, ExportedTask[]>();
   for (const entry of entries) if (isExportedTask(entry)) byGym.set(entry.gym, [...(byGym.get(entry.gym) ?? []), entry]);
 
-  const temporaryRoot = await mkdtemp(path.join(tmpdir(), 'swe-mirror-validate-'));
-  const dataDirectory = input.dataDirectory ? path.resolve(input.dataDirectory) : path.join(temporaryRoot, 'data');
-  const workDirectory = input.dataDirectory ? path.join(dataDirectory, 'validate-export') : path.join(temporaryRoot, 'clones');
+  // Without a data directory everything is prepared afresh in a temporary one, removed at the end.
+  const temporaryRoot = input.dataDirectory ? undefined : await mkdtemp(path.join(tmpdir(), 'swe-mirror-validate-'));
+  const dataDirectory = temporaryRoot ? path.join(temporaryRoot, 'data') : path.resolve(input.dataDirectory as string);
+  const workDirectory = temporaryRoot ? path.join(temporaryRoot, 'clones') : path.join(dataDirectory, 'validate-export');
   try {
     for (const [gymName, tasks] of byGym) {
       const gymStartedAt = performance.now();
@@ -222,7 +223,7 @@ export async function validateExport(input: ValidateExportInput): Promise<Valida
       await resetWorkingCopy(exported.gym.workdir, exported.gym.commit);
     }
   } finally {
-    await rm(temporaryRoot, { recursive: true, force: true });
+    if (temporaryRoot) await rm(temporaryRoot, { recursive: true, force: true });
   }
 
   results.sort((left, right) => left.line - right.line);

@@ -48,5 +48,7 @@ describe('parseExportedLine', () => {
     expect(entry.error.message).toContain('base_commit: must be a commit id');
     expect(entry.error.message).toContain('patch: ');
     expect(entry.error.message).toContain('PASS_TO_PASS: must be a list of test names, or a JSON string holding one');
+    const escaping = parseExportedLine(JSON.stringify({ ...record, gym: '../../etc' }), 1, 'tasks.jsonl');
+    expect(!isExportedTask(escaping) && escaping.error.message).toContain('gym: must be a gym name');
   });
 });
