@@ -131,8 +131,12 @@ async function main(): Promise<void> {
     reporter.close();
   }
   const neverAsked = listAnswerFiles(candidates).filter((file) => !used.has(file));
+  const pending = Object.entries(result.stats.funnel.totals).filter(([stage, count]) => stage.startsWith('pending-') && count > 0);
+  if (pending.length > 0 && problems.length === 0) {
+    problems.push(`candidates were left unfinished (${pending.map(([stage, count]) => `${count} ${stage}`).join(', ')}); see the [mirror]/[filter] lines marked "failed" above`);
+  }
   if (problems.length > 0) {
-    process.stderr.write(`\nThe recording was NOT updated: ${problems.length} request(s) had no scripted answer:\n${problems.map((problem) => `- ${problem}`).join('\n')}\n`);
+    process.stderr.write(`\nThe recording was NOT updated: ${problems.length} problem(s):\n${problems.map((problem) => `- ${problem}`).join('\n')}\n`);
     process.exitCode = 1;
     return;
   }
