@@ -8,7 +8,7 @@ import { createMirrorAnswerEvaluator } from './generate-mirror.js';
 import { createTestAnswerEvaluator } from './generate-tests.js';
 import { evaluateMirrorLocalization, evaluateTestLocalization } from './localize.js';
 import { recordStep, runModelStep, type StepContext } from './model-step.js';
-import { describeMirrorPrompts, loadPromptTemplate, renderPromptTemplate } from './prompts.js';
+import { describeMirrorPrompts, loadPromptTemplate, renderPromptTemplate } from '../prompts/templates.js';
 import { formatFileContents, formatIssueText, formatRepositoryTree, listTrackedFiles, loadStyleExamples, truncateText } from './repository-context.js';
 import type { AttemptLog, MirrorInput, MirrorOutcome, MirrorStep, VerifyFunction } from './types.js';
 import { resetWorkspace, type Workspace } from './workspace.js';

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { describeError, isSweMirrorError } from '../core/errors.js';
 import type { ChatMessage, ChatModel, ChatResponse } from '../core/model.js';
-import type { RenderedPrompt } from './prompts.js';
+import type { RenderedPrompt } from '../prompts/templates.js';
 import type { AttemptLog, MirrorBudget, MirrorEvent, MirrorStep, ModelCallEntry, StepEntry } from './types.js';
 
 /** What a step makes of one answer: a value, or feedback to send back to the model. */

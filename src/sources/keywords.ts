@@ -1,7 +1,7 @@
 import type { ChatModel } from '../core/model.js';
 import type { GymContext } from './gym-context.js';
 import { truncateText } from './gym-context.js';
-import { loadPromptFile, renderPrompt } from './prompt-file.js';
+import { loadPromptTemplate, renderPromptTemplate } from '../prompts/templates.js';
 import { SweMirrorError } from '../core/errors.js';
 
 const FENCE = /```[a-z]*\n([\s\S]*?)```/i;
@@ -53,8 +53,7 @@ export async function proposeKeywords(model: ChatModel, gym: GymContext): Promis
       hint: 'Give keywords yourself with --query "keyword one OR keyword two", or add a README to the gym repository.',
     });
   }
-  const prompt = await loadPromptFile('collect-keywords');
-  const messages = renderPrompt(prompt, { gymName: gym.name, gymLanguage: gym.language, gymReadme: truncateText(gym.readme, 8000) });
+  const { messages } = renderPromptTemplate(loadPromptTemplate('collect-keywords'), { gymName: gym.name, gymLanguage: gym.language, gymReadme: truncateText(gym.readme, 8000) });
   const response = await model.complete({ messages, temperature: 0, step: 'collect-keywords' });
   const answer = response.texts[0] ?? '';
   const keywords = parseKeywords(answer);

@@ -1,7 +1,7 @@
 import type { ChatModel } from '../core/model.js';
 import type { FilterVerdict, SourcePR } from '../core/records.js';
 import { summarizeTestFiles, truncateText, type GymContext } from './gym-context.js';
-import { loadPromptFile, renderPrompt } from './prompt-file.js';
+import { loadPromptTemplate, renderPromptTemplate } from '../prompts/templates.js';
 import { truncateDiff } from './truncate-diff.js';
 
 export const MIRRORABILITY_PROMPT = 'filter-mirrorability';
@@ -77,8 +77,8 @@ function describeIssues(pr: SourcePR, limit: number): string {
 
 /** The chat messages of the mirrorability question for one PR and gym. */
 export async function buildMirrorabilityMessages(pr: SourcePR, gym: GymContext, limits: MirrorabilityLimits = DEFAULT_MIRRORABILITY_LIMITS) {
-  const prompt = await loadPromptFile(MIRRORABILITY_PROMPT);
-  const messages = renderPrompt(prompt, {
+  const prompt = loadPromptTemplate(MIRRORABILITY_PROMPT);
+  const { messages } = renderPromptTemplate(prompt, {
     gymName: gym.name,
     gymLanguage: gym.language,
     gymReadme: gym.readme.trim() === '' ? '(no README available)' : truncateText(gym.readme, limits.readme),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SweMirrorError } from '../../src/core/errors.js';
-import { describeMirrorPrompts, loadPromptTemplate, MIRROR_PROMPTS, parsePromptTemplate, renderPromptTemplate } from '../../src/mirror/prompts.js';
+import { describeMirrorPrompts, loadPromptTemplate, MIRROR_PROMPTS, parsePromptTemplate, renderPromptTemplate } from '../../src/prompts/templates.js';
 
 describe('prompt templates', () => {
   it('every mirroring template loads with a version and placeholders', () => {

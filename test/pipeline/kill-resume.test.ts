@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPromptTemplate, MIRROR_PROMPTS } from '../../src/mirror/prompts.js';
-import { loadPromptFile } from '../../src/sources/prompt-file.js';
+import { loadPromptTemplate, MIRROR_PROMPTS } from '../../src/prompts/templates.js';
 import { Store } from '../../src/store/store.js';
 import { startScriptedOpenAiServer, type ScriptedServer } from '../../src/testing/index.js';
 import { DISTILLED_PATTERN, PYTHON, SOURCE_PR } from '../mirror/mirror-fixtures.js';
@@ -18,7 +17,7 @@ const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 async function buildStepRouter(): Promise<(userMessage: string) => string> {
   const prefixes: Array<[string, string]> = [];
   for (const name of MIRROR_PROMPTS) prefixes.push([loadPromptTemplate(name).user.split('{{')[0]!.trim(), name]);
-  prefixes.push([(await loadPromptFile('filter-mirrorability')).user.split('{{')[0]!.trim(), 'filter-mirrorability']);
+  prefixes.push([loadPromptTemplate('filter-mirrorability').user.split('{{')[0]!.trim(), 'filter-mirrorability']);
   return (userMessage) => {
     const match = prefixes.find(([prefix]) => userMessage.trim().startsWith(prefix));
     if (!match) throw new Error(`no step matches the request: ${userMessage.slice(0, 80)}`);

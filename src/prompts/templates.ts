@@ -32,7 +32,7 @@ export interface RenderedPrompt {
   messages: ChatMessage[];
 }
 
-// src/mirror/ and dist/mirror/ are both two levels below the package root.
+// src/prompts/ and dist/prompts/ are both two levels below the package root.
 const DEFAULT_DIRECTORY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'prompts');
 const PLACEHOLDER = /\{\{(\w+)\}\}/g;
 
