@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportResult } from '../../src/dataset/export.js';
 import { validateExport, type ValidateExportEvent } from '../../src/validate/validate-export.js';
 import { ADD_TEST, BASE_TEST, MUL_NON_FIX, MUL_TEST, exportCalcTasks } from './calc-export.js';
@@ -33,10 +33,15 @@ function runCli(...args: string[]) {
 describe('validateExport', () => {
   let exported: ExportResult;
   let dataDirectory: string;
+  const copies: string[] = [];
 
   beforeAll(async () => {
     exported = await exportCalcTasks();
     dataDirectory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-validate-data-'));
+  });
+
+  afterAll(async () => {
+    for (const directory of [path.dirname(exported.sweBenchFile), dataDirectory, ...copies]) await rm(directory, { recursive: true, force: true });
   });
 
   it('re-prepares the gym from the bundle alone and agrees on every exported task', async () => {
@@ -85,6 +90,7 @@ describe('validateExport', () => {
 
   it('reports a missing bundle for every task of that gym, naming the file and what to do', async () => {
     const copy = await mkdtemp(path.join(tmpdir(), 'swe-mirror-validate-copy-'));
+    copies.push(copy);
     await cp(path.dirname(exported.sweBenchFile), copy, { recursive: true });
     await rm(path.join(copy, 'bundles'), { recursive: true });
     const result = await validateExport({ tasksFile: path.join(copy, 'tasks.jsonl') });
