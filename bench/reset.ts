@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadGymSpec } from '../src/config/load-gym-spec.js';
-import { DETERMINISTIC_COMMIT_ENVIRONMENT, runGit } from '../src/gym/git-command.js';
+import { DETERMINISTIC_COMMIT_ENVIRONMENT, runGit } from '../src/core/git.js';
 import { prepareGym } from '../src/gym/prepare.js';
 import { resetWorkingCopy } from '../src/gym/reset.js';
 import { createLocalRuntime } from '../src/runtime/local.js';
@@ -54,12 +54,12 @@ async function generateRepository(): Promise<{ directory: string; commit: string
       tracked.push(relative);
     }
   }
-  await runGit(['init', '-q', '-b', 'main'], directory);
-  await runGit(['add', '-A'], directory);
-  await runGit(['commit', '-q', '-m', 'generated'], directory, DETERMINISTIC_COMMIT_ENVIRONMENT);
+  await runGit(directory, ['init', '-q', '-b', 'main']);
+  await runGit(directory, ['add', '-A']);
+  await runGit(directory, ['commit', '-q', '-m', 'generated'], { env: DETERMINISTIC_COMMIT_ENVIRONMENT });
   await writeFile(path.join(directory, '.git', 'info', 'exclude'), 'node_modules/\n');
   await mkdir(path.join(directory, 'node_modules'));
-  return { directory, commit: (await runGit(['rev-parse', 'HEAD'], directory)).trim(), tracked };
+  return { directory, commit: (await runGit(directory, ['rev-parse', 'HEAD'])).trim(), tracked };
 }
 
 const generated = await generateRepository();
@@ -74,7 +74,7 @@ for (let round = 0; round < 3; round += 1) {
   spawnSync('bash', ['-c', gym.spec.test.command], { cwd: gym.workdir, stdio: 'ignore', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
   suiteTimings.push(performance.now() - startedAt);
 }
-const gymTracked = (await runGit(['ls-files'], gym.workdir)).split('\n').filter((file) => file.endsWith('.py'));
+const gymTracked = (await runGit(gym.workdir, ['ls-files'])).split('\n').filter((file) => file.endsWith('.py'));
 const gymResetMedian = median(await timeResets(gym.workdir, gym.commit, gymTracked));
 const suiteMedian = median(suiteTimings);
 await rm(dataDirectory, { recursive: true, force: true });

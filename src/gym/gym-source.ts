@@ -4,7 +4,7 @@ import { cp, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { LoadedGymSpec } from '../config/load-gym-spec.js';
-import { DETERMINISTIC_COMMIT_ENVIRONMENT, runGit } from './git-command.js';
+import { DETERMINISTIC_COMMIT_ENVIRONMENT, runGit } from '../core/git.js';
 
 /** Build artefacts never copied from, nor hashed in, a plain-directory gym. */
 const ARTEFACT_DIRECTORIES = new Set(['.git', 'node_modules', 'target', '.venv', 'venv', '__pycache__', '.pytest_cache']);
@@ -58,7 +58,7 @@ export async function computeSpecHash(loaded: LoadedGymSpec): Promise<string> {
   const hash = createHash('sha256').update(loaded.text);
   const kind = classifyGymSource(loaded);
   if (kind === 'local-directory') hash.update(`\0directory:${await hashDirectoryContents(loaded.repoLocation, loaded.spec.sourceExclude)}`);
-  if (kind === 'local-git' && !loaded.spec.commit) hash.update(`\0head:${(await runGit(['rev-parse', 'HEAD'], loaded.repoLocation)).trim()}`);
+  if (kind === 'local-git' && !loaded.spec.commit) hash.update(`\0head:${(await runGit(loaded.repoLocation, ['rev-parse', 'HEAD'])).trim()}`);
   return hash.digest('hex');
 }
 
@@ -72,13 +72,13 @@ export async function materializeGymSource(loaded: LoadedGymSpec, workdir: strin
       verbatimSymlinks: true,
       filter: (source) => isIncluded(path.relative(loaded.repoLocation, source)),
     });
-    await runGit(['init', '-q', '-b', 'main'], workdir);
-    await runGit(['add', '-A'], workdir);
-    await runGit(['commit', '-q', '--no-verify', '--allow-empty', '-m', `swe-mirror: ${loaded.spec.name} fixture`], workdir, DETERMINISTIC_COMMIT_ENVIRONMENT);
+    await runGit(workdir, ['init', '-q', '-b', 'main']);
+    await runGit(workdir, ['add', '-A']);
+    await runGit(workdir, ['commit', '-q', '--no-verify', '--allow-empty', '-m', `swe-mirror: ${loaded.spec.name} fixture`], { env: DETERMINISTIC_COMMIT_ENVIRONMENT });
   } else {
-    await runGit(['clone', '-q', ...(kind === 'local-git' ? ['--no-hardlinks'] : []), loaded.repoLocation, workdir], path.dirname(workdir));
+    await runGit(path.dirname(workdir), ['clone', '-q', ...(kind === 'local-git' ? ['--no-hardlinks'] : []), loaded.repoLocation, workdir]);
   }
   const commit = loaded.spec.commit ?? 'HEAD';
-  await runGit(['checkout', '-q', '--detach', commit], workdir);
-  return (await runGit(['rev-parse', 'HEAD'], workdir)).trim();
+  await runGit(workdir, ['checkout', '-q', '--detach', commit]);
+  return (await runGit(workdir, ['rev-parse', 'HEAD'])).trim();
 }

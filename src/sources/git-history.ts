@@ -1,17 +1,13 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { SweMirrorError } from '../core/errors.js';
+import { runGit } from '../core/git.js';
 import { RECORD_SCHEMA_VERSION, type SourcePR } from '../core/records.js';
 import { gitHubRepositoryName } from './github/repository-search.js';
 import { findClosingReferences, findPullRequestNumber } from './issue-references.js';
 import type { PullRequestSource, SourceContext } from './source.js';
 
-const run = promisify(execFile);
-
-async function git(directory: string, args: string[]): Promise<string> {
-  const { stdout } = await run('git', ['-C', directory, '-c', 'core.quotepath=off', ...args], { maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' });
-  return stdout;
+function git(directory: string, args: string[]): Promise<string> {
+  return runGit(directory, args);
 }
 
 /** A commit on the first-parent history that names a PR. */

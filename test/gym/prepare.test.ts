@@ -4,7 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadGymSpec } from '../../src/config/load-gym-spec.js';
 import { SweMirrorError } from '../../src/core/errors.js';
-import { runGit } from '../../src/gym/git-command.js';
+import { runGit } from '../../src/core/git.js';
 import { listPreparedGyms, loadPreparedGym, prepareGym, type GymPrepareEvent } from '../../src/gym/prepare.js';
 import type { PreparedGym } from '../../src/gym/types.js';
 import { createLocalRuntime } from '../../src/runtime/local.js';
@@ -48,7 +48,7 @@ describe('prepareGym on a generated python gym', () => {
   });
 
   it('leaves the working copy clean with install artefacts kept and ignored', async () => {
-    expect(await runGit(['status', '--porcelain'], gym.workdir)).toBe('');
+    expect(await runGit(gym.workdir, ['status', '--porcelain'])).toBe('');
     expect(await readFile(path.join(gym.workdir, 'node_modules', '.install-count'), 'utf8')).toBe('installed\n');
     expect(await readFile(path.join(gym.workdir, '.git', 'info', 'exclude'), 'utf8')).toContain('node_modules/');
   });
@@ -124,7 +124,7 @@ describe('prepareGym sourceExclude', () => {
     const files = { ...PYTHON_GYM_FILES, 'tasks/valid/mirror.patch': 'secret\n', 'gym.yaml': 'name: calc\n' };
     const fixture = await writePythonGym(['sourceExclude: ["tasks/**", "gym.yaml"]'], files);
     const gym = await prepareGym(await loadGymSpec(fixture.specPath), { dataDirectory: fixture.dataDirectory, runtime, baselineRuns: 1 });
-    const tracked = (await runGit(['ls-files'], gym.workdir)).trim().split('\n');
+    const tracked = (await runGit(gym.workdir, ['ls-files'])).trim().split('\n');
     expect(tracked).toContain('calc.py');
     expect(tracked.filter((file) => file.startsWith('tasks/') || file === 'gym.yaml')).toEqual([]);
     // Editing an excluded file does not invalidate the prepared gym.

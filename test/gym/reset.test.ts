@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DETERMINISTIC_COMMIT_ENVIRONMENT, runGit } from '../../src/gym/git-command.js';
+import { DETERMINISTIC_COMMIT_ENVIRONMENT, runGit } from '../../src/core/git.js';
 import { resetWorkingCopy } from '../../src/gym/reset.js';
 
 async function makeRepository(): Promise<{ directory: string; commit: string }> {
@@ -12,12 +12,12 @@ async function makeRepository(): Promise<{ directory: string; commit: string }> 
   await mkdir(path.join(directory, 'src'));
   await writeFile(path.join(directory, 'src', 'index.js'), 'export const answer = 42;\n');
   await writeFile(path.join(directory, 'src', 'gone.js'), 'export const gone = true;\n');
-  await runGit(['init', '-q', '-b', 'main'], directory);
-  await runGit(['add', '-A'], directory);
-  await runGit(['commit', '-q', '-m', 'initial'], directory, DETERMINISTIC_COMMIT_ENVIRONMENT);
+  await runGit(directory, ['init', '-q', '-b', 'main']);
+  await runGit(directory, ['add', '-A']);
+  await runGit(directory, ['commit', '-q', '-m', 'initial'], { env: DETERMINISTIC_COMMIT_ENVIRONMENT });
   // Install artefacts are ignored through .git/info/exclude, as prepareGym does.
   await writeFile(path.join(directory, '.git', 'info', 'exclude'), 'node_modules/\n');
-  return { directory, commit: (await runGit(['rev-parse', 'HEAD'], directory)).trim() };
+  return { directory, commit: (await runGit(directory, ['rev-parse', 'HEAD'])).trim() };
 }
 
 describe('resetWorkingCopy', () => {
@@ -32,7 +32,7 @@ describe('resetWorkingCopy', () => {
     await writeFile(path.join(directory, 'node_modules', 'left-pad', 'index.js'), 'module.exports = 1;\n');
     await mkdir(path.join(directory, 'dist'));
     await writeFile(path.join(directory, 'dist', 'bundle.js'), 'built');
-    await runGit(['add', 'src/new.js'], directory);
+    await runGit(directory, ['add', 'src/new.js']);
 
     await resetWorkingCopy(directory, commit);
 
@@ -42,15 +42,15 @@ describe('resetWorkingCopy', () => {
     expect(existsSync(path.join(directory, 'untracked-dir'))).toBe(false);
     expect(await readFile(path.join(directory, 'node_modules', 'left-pad', 'index.js'), 'utf8')).toBe('module.exports = 1;\n');
     expect(existsSync(path.join(directory, 'dist', 'bundle.js'))).toBe(true);
-    expect(await runGit(['status', '--porcelain'], directory)).toBe('');
+    expect(await runGit(directory, ['status', '--porcelain'])).toBe('');
   });
 
   it('moves back to the pinned commit after a commit was made on top', async () => {
     const { directory, commit } = await makeRepository();
     await writeFile(path.join(directory, 'src', 'index.js'), 'changed\n');
-    await runGit(['commit', '-q', '-am', 'change'], directory, DETERMINISTIC_COMMIT_ENVIRONMENT);
+    await runGit(directory, ['commit', '-q', '-am', 'change'], { env: DETERMINISTIC_COMMIT_ENVIRONMENT });
     await resetWorkingCopy(directory, commit);
-    expect((await runGit(['rev-parse', 'HEAD'], directory)).trim()).toBe(commit);
+    expect((await runGit(directory, ['rev-parse', 'HEAD'])).trim()).toBe(commit);
     expect(await readFile(path.join(directory, 'src', 'index.js'), 'utf8')).toBe('export const answer = 42;\n');
   });
 });

@@ -7,7 +7,7 @@ import { prepareGym } from '../../src/gym/prepare.js';
 import { buildSuiteCommand, quoteForShell, runSuite } from '../../src/gym/run-suite.js';
 import type { PreparedGym } from '../../src/gym/types.js';
 import { acquireWorkingCopy } from '../../src/gym/working-copies.js';
-import { runGit } from '../../src/gym/git-command.js';
+import { runGit } from '../../src/core/git.js';
 import { createLocalRuntime } from '../../src/runtime/local.js';
 import { writePythonGym } from './python-gym-fixture.js';
 
@@ -54,7 +54,7 @@ describe('runSuite and working copies', () => {
     expect(copy).toBe(path.join(gym.directory, 'copies', '1'));
     expect(existsSync(path.join(copy, 'node_modules', '.install-count'))).toBe(true);
     expect(existsSync(path.join(copy, 'scratch.txt'))).toBe(false);
-    expect((await runGit(['rev-parse', 'HEAD'], copy)).trim()).toBe(gym.commit);
+    expect((await runGit(copy, ['rev-parse', 'HEAD'])).trim()).toBe(gym.commit);
     await writeFile(path.join(copy, 'calc.py'), 'def add(left, right):\n    return 0\n');
     expect(await acquireWorkingCopy(gym, 1)).toBe(copy);
     const run = await runSuite(gym, { runtime, workdir: copy });
