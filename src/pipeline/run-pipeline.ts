@@ -15,6 +15,7 @@ import type { PipelineReporter } from './events.js';
 import { exportFromStore, readStats, type StatsReport } from './export-from-store.js';
 import { filterStage } from './filter-stage.js';
 import { limitModel, limitRuntime } from './limits.js';
+import { withLogFile } from './log-file.js';
 import { mirrorStage } from './mirror-stage.js';
 import { prepareGyms } from './prepare-gyms.js';
 
@@ -58,7 +59,8 @@ function buildModel(options: RunPipelineOptions): ChatModel {
  */
 export async function runPipeline(options: RunPipelineOptions): Promise<RunPipelineResult> {
   const started = performance.now();
-  const { loaded, reporter } = options;
+  const { loaded } = options;
+  const reporter = withLogFile(options.reporter, path.join(loaded.outputDirectory, 'run.log'));
   const config = loaded.config;
   const store = Store.open(loaded.storePath);
   try {

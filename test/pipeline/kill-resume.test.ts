@@ -173,5 +173,10 @@ describe('swe-mirror run, killed with SIGKILL and run again', { timeout: 600_000
     expect(actual.attemptsPerCandidate.every((row) => row.count === 1)).toBe(true);
     const exported = (await readFile(path.join(directory, 'out', 'tasks.jsonl'), 'utf8')).trim().split('\n');
     expect(exported).toHaveLength(1);
+
+    // Both runs left a structured log: one JSON object per pipeline event.
+    const logLines = (await readFile(path.join(directory, 'out', 'run.log'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    expect(logLines.filter((line) => line.type === 'stage-done' && line.stage === 'export')).toHaveLength(1);
+    expect(logLines.filter((line) => line.type === 'stage-start' && line.stage === 'prepare')).toHaveLength(2);
   });
 });
