@@ -7,6 +7,7 @@ import { SweMirrorError } from '../core/errors.js';
 import type { ChatModel } from '../core/model.js';
 import { createModel } from '../llm/create-model.js';
 import { resolveModelConfig } from '../llm/model-config.js';
+import { addModelOptions, modelFlagsFromOptions, modelRunOptionsFromOptions, type ModelCommandOptions } from '../llm/model-command-options.js';
 import { collectCandidates, readCandidates, type CollectEvent } from '../sources/collect-candidates.js';
 import { formatFunnel } from '../sources/funnel.js';
 import { createGitHistorySource } from '../sources/git-history.js';
@@ -19,7 +20,7 @@ import { compareWithLabels, formatLabelComparison, readLabels } from '../sources
 import { DEFAULT_RULE_OPTIONS } from '../sources/rule-filter.js';
 import type { PullRequestSource } from '../sources/source.js';
 
-interface CollectFlags {
+interface CollectFlags extends ModelCommandOptions {
   gym: string;
   source: 'github' | 'jsonl' | 'git';
   out: string;
@@ -32,9 +33,6 @@ interface CollectFlags {
   language?: string;
   githubToken?: string;
   githubUrl?: string;
-  model?: string;
-  modelUrl?: string;
-  replay?: string;
   llmFilter: boolean;
   labels?: string;
   cacheDir?: string;
@@ -144,8 +142,8 @@ export async function runCollect(flags: CollectFlags): Promise<void> {
   const needsModel = flags.llmFilter || (flags.source === 'github' && !flags.query);
   let model: ChatModel | undefined;
   if (needsModel) {
-    const config = resolveModelConfig({ flags: { ...(flags.model ? { model: flags.model } : {}), ...(flags.modelUrl ? { baseUrl: flags.modelUrl } : {}), ...(flags.replay ? { replayFile: flags.replay } : {}) } });
-    model = createModel(config, { ...(flags.cache ? { cacheDirectory: path.join(cacheRoot, 'llm') } : {}), ...(flags.replay ? { replayPath: flags.replay } : {}) });
+    const config = resolveModelConfig({ flags: modelFlagsFromOptions(flags) });
+    model = createModel(config, modelRunOptionsFromOptions(flags, path.join(cacheRoot, 'llm')));
   }
   const isTty = process.stderr.isTTY === true;
   let client: GitHubClient | undefined;
@@ -204,7 +202,8 @@ export async function runCollect(flags: CollectFlags): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
+  // The shared model options (--model, --base-url, --no-cache, --replay, ...) come last; --no-cache also skips the HTTP cache.
+  const command = program
     .command('collect')
     .description('Collect candidate merged PRs (with the issues they close) for a gym, filter them, and write candidates JSONL.')
     .requiredOption('--gym <spec>', 'gym spec YAML')
@@ -219,18 +218,14 @@ export function register(program: Command): void {
     .option('--language <language>', 'github source: only repositories in this language')
     .option('--github-token <token>', 'GitHub token (default GITHUB_TOKEN)')
     .option('--github-url <url>', 'GitHub API URL, e.g. https://HOST/api/v3 (default GITHUB_API_URL or https://api.github.com)')
-    .option('--model <model>', 'model for keywords and the LLM filter, e.g. openai:gpt-4o-mini (default SWE_MIRROR_MODEL)')
-    .option('--model-url <url>', 'OpenAI-compatible endpoint base URL (vLLM, Ollama, ...)')
-    .option('--replay <recording.jsonl>', 'answer model calls from a recording')
     .option('--no-llm-filter', 'skip the LLM mirrorability filter')
     .option('--labels <file>', 'hand labels JSONL ({repo, number, mirrorable}): print the filter confusion matrix')
     .option('--cache-dir <dir>', 'HTTP and model response cache (default ~/.cache/swe-mirror)')
-    .option('--no-cache', 'no HTTP or model response cache')
     .option('--no-require-issue', 'keep PRs that close no issue')
     .option('--max-code-files <n>', 'rule: most code files a PR may change', positiveInteger, DEFAULT_RULE_OPTIONS.maxCodeFiles)
     .option('--max-files <n>', 'rule: most files a PR may change', positiveInteger, DEFAULT_RULE_OPTIONS.maxFiles)
-    .option('--max-changed-lines <n>', 'rule: most changed lines in code files', positiveInteger, DEFAULT_RULE_OPTIONS.maxChangedCodeLines)
-    .action(async (flags: CollectFlags) => {
-      await runCollect(flags);
-    });
+    .option('--max-changed-lines <n>', 'rule: most changed lines in code files', positiveInteger, DEFAULT_RULE_OPTIONS.maxChangedCodeLines);
+  addModelOptions(command).action(async (flags: CollectFlags) => {
+    await runCollect(flags);
+  });
 }

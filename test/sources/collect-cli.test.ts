@@ -117,7 +117,7 @@ describe('swe-mirror collect (real CLI process)', () => {
       const labels = path.join(work, 'labels.jsonl');
       await writeFile(labels, '{"repo":"beta/versions","number":7,"mirrorable":true}\n');
       const input = path.join(ROOT, 'test/fixtures/sources/multi-swe-bench.jsonl');
-      const args = ['--gym', gym.specPath, '--source', 'jsonl', '--input', input, '--model', 'openai:stand-in', '--model-url', model.url, '--no-cache', '--labels', labels, '--out', path.join(work, 'out.jsonl')];
+      const args = ['--gym', gym.specPath, '--source', 'jsonl', '--input', input, '--model', 'openai:stand-in', '--base-url', model.url, '--no-cache', '--labels', labels, '--out', path.join(work, 'out.jsonl')];
       const result = await runCli(args, { OPENAI_API_KEY: 'test-key' }).done;
       expect(result.stderr).not.toContain('Error');
       expect(result.code).toBe(0);
