@@ -54,8 +54,20 @@ function now(): string {
 export class Store {
   readonly database: Database.Database;
 
+  private readonly statements = new Map<string, Database.Statement>();
+
   private constructor(database: Database.Database) {
     this.database = database;
+  }
+
+  /** A prepared statement, compiled once per store (hot paths run it once per candidate). */
+  private statement(sql: string): Database.Statement {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      prepared = this.database.prepare(sql);
+      this.statements.set(sql, prepared);
+    }
+    return prepared;
   }
 
   /** Open (and migrate) a store; refuses a store written by a newer swe-mirror. */
@@ -107,8 +119,8 @@ export class Store {
 
   /** Record a gym's preparation outcome. */
   saveGym(gym: { name: string; language: string; specPath: string; status: 'prepared' | 'failed'; error?: string; record?: unknown }): void {
-    this.database
-      .prepare(
+    this
+      .statement(
         `INSERT INTO gyms (name, language, spec_path, status, error, record_json, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET language = excluded.language, spec_path = excluded.spec_path, status = excluded.status,
            error = excluded.error, record_json = excluded.record_json, updated_at = excluded.updated_at`,
@@ -117,7 +129,7 @@ export class Store {
   }
 
   listGyms(): Array<{ name: string; language: string; status: string; error: string | null }> {
-    return this.database.prepare('SELECT name, language, status, error FROM gyms ORDER BY name').all() as Array<{
+    return this.statement('SELECT name, language, status, error FROM gyms ORDER BY name').all() as Array<{
       name: string;
       language: string;
       status: string;
@@ -130,12 +142,12 @@ export class Store {
    * Idempotent: a (gym, repo, number) already present is left as it is.
    */
   addCandidates(gym: string, items: Array<{ source: SourcePR; ruleVerdict: FilterVerdict; skipLlmFilter?: boolean }>): number {
-    const insertSource = this.database.prepare(
+    const insertSource = this.statement(
       `INSERT INTO source_prs (repo, number, origin, record_json, schema_version) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (repo, number) DO NOTHING`,
     );
-    const findSource = this.database.prepare('SELECT id FROM source_prs WHERE repo = ? AND number = ?');
-    const insertCandidate = this.database.prepare(
+    const findSource = this.statement('SELECT id FROM source_prs WHERE repo = ? AND number = ?');
+    const insertCandidate = this.statement(
       `INSERT INTO candidates (gym, source_pr_id, stage, loss_stage, loss_rule, loss_reason, rule_verdict_json, updated_at, schema_version)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (gym, source_pr_id) DO NOTHING`,
     );
@@ -174,8 +186,8 @@ export class Store {
 
   /** Candidates waiting at a stage, oldest first. */
   candidatesAt(stage: CandidateStage, gym?: string): StoredCandidate[] {
-    const rows = this.database
-      .prepare(
+    const rows = this
+      .statement(
         `SELECT c.id, c.gym, c.stage, c.loss_rule, c.loss_reason, s.record_json FROM candidates c JOIN source_prs s ON s.id = c.source_pr_id
          WHERE c.stage = ? ${gym === undefined ? '' : 'AND c.gym = ?'} ORDER BY c.id`,
       )
@@ -200,8 +212,8 @@ export class Store {
   /** Record the LLM filter's verdict and move the candidate on. */
   saveLlmVerdict(candidateId: number, verdict: FilterVerdict & { rule?: string }): void {
     const stage: CandidateStage = verdict.kept ? 'pending-mirror' : 'rejected-by-llm';
-    this.database
-      .prepare(
+    this
+      .statement(
         `UPDATE candidates SET stage = ?, llm_verdict_json = ?, loss_stage = ?, loss_rule = ?, loss_reason = ?, updated_at = ?
          WHERE id = ? AND stage = 'pending-llm-filter'`,
       )
@@ -223,7 +235,7 @@ export class Store {
   saveMirrorOutcome(candidateId: number, outcome: CandidateOutcome & { attempt: unknown; costUsd: number; task?: Task }): boolean {
     let saved = false;
     this.database.transaction(() => {
-      const current = this.database.prepare('SELECT stage FROM candidates WHERE id = ?').get(candidateId) as { stage: string } | undefined;
+      const current = this.statement('SELECT stage FROM candidates WHERE id = ?').get(candidateId) as { stage: string } | undefined;
       if (current?.stage !== 'pending-mirror') return;
       this.database
         .prepare('INSERT INTO attempts (candidate_id, status, record_json, created_at, schema_version) VALUES (?, ?, ?, ?, ?)')
@@ -249,8 +261,8 @@ export class Store {
   }
 
   private insertTask(candidateId: number, task: Task): void {
-    this.database
-      .prepare(
+    this
+      .statement(
         `INSERT INTO tasks (instance_id, candidate_id, gym, language, fail_to_pass_key, fix_hash, duplicate_of, record_json, schema_version, created_at)
          VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
       )
@@ -269,8 +281,8 @@ export class Store {
 
   /** Record one model call (cost accounting, funnel of tokens). */
   recordModelCall(call: ModelCallRow): void {
-    this.database
-      .prepare(
+    this
+      .statement(
         `INSERT INTO model_calls (candidate_id, step, model, request_hash, input_tokens, output_tokens, cost_usd, latency_ms, cached, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -298,16 +310,16 @@ export class Store {
       parameters.push(options.gym);
     }
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    const rows = this.database
-      .prepare(`SELECT record_json, duplicate_of FROM tasks ${where} ORDER BY candidate_id`)
+    const rows = this
+      .statement(`SELECT record_json, duplicate_of FROM tasks ${where} ORDER BY candidate_id`)
       .all(...parameters) as Array<{ record_json: string; duplicate_of: string | null }>;
     return rows.map((row) => ({ ...(JSON.parse(row.record_json) as Task), duplicateOf: row.duplicate_of }));
   }
 
   /** Mark tasks as duplicates of others (and their candidates' stage), in one transaction. */
   markDuplicates(marks: Array<{ instanceId: string; duplicateOf: string; reason: string }>): void {
-    const markTask = this.database.prepare('UPDATE tasks SET duplicate_of = ? WHERE instance_id = ?');
-    const markCandidate = this.database.prepare(
+    const markTask = this.statement('UPDATE tasks SET duplicate_of = ? WHERE instance_id = ?');
+    const markCandidate = this.statement(
       `UPDATE candidates SET stage = 'duplicate', loss_stage = 'dedup', loss_rule = ?, loss_reason = ?, updated_at = ?
        WHERE id = (SELECT candidate_id FROM tasks WHERE instance_id = ?)`,
     );
