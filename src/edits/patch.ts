@@ -5,7 +5,7 @@ import picomatch from 'picomatch';
 import { SweMirrorError, isSweMirrorError } from '../core/errors.js';
 import { assertPatchConfined, sectionPaths } from './patch-confine.js';
 import { planFuzzyApply, writePlannedFiles } from './patch-fuzzy.js';
-import { runGit } from './patch-git.js';
+import { runGitRaw } from '../core/git.js';
 import { parsePatch, type PatchFileSection } from './patch-parse.js';
 
 export { assertPatchConfined } from './patch-confine.js';
@@ -66,7 +66,7 @@ export async function applyPatch(workdir: string, patch: string, options: ApplyP
   const label = options.label ?? 'patch';
   const sections = readApplicablePatch(patch, label);
   await assertPatchConfined(workdir, patch, { label });
-  const plain = await runGit(workdir, ['apply', '--whitespace=nowarn', '-'], { input: patch });
+  const plain = await runGitRaw(workdir, ['apply', '--whitespace=nowarn', '-'], { input: patch });
   if (plain.exitCode === 0) return { method: 'git' };
   if (await tryThreeWay(workdir, patch, sections)) return { method: '3way' };
   const writes = await planFuzzyApply(workdir, sections, label).catch((error: unknown) => {
@@ -82,7 +82,7 @@ export async function checkPatch(workdir: string, patch: string, options: ApplyP
   try {
     const sections = readApplicablePatch(patch, label);
     await assertPatchConfined(workdir, patch, { label });
-    const plain = await runGit(workdir, ['apply', '--check', '--whitespace=nowarn', '-'], { input: patch });
+    const plain = await runGitRaw(workdir, ['apply', '--check', '--whitespace=nowarn', '-'], { input: patch });
     if (plain.exitCode === 0) return { applies: true, method: 'git' };
     if (await tryThreeWay(workdir, patch, sections, { isDryRun: true })) return { applies: true, method: '3way' };
     await planFuzzyApply(workdir, sections, label).catch((error: unknown) => {
@@ -115,7 +115,7 @@ export async function diffWorkingCopy(workdir: string): Promise<string> {
 }
 
 async function expectGit(workdir: string, args: string[], env?: Record<string, string>): Promise<{ stdout: string }> {
-  const result = await runGit(workdir, args, env ? { env } : {});
+  const result = await runGitRaw(workdir, args, env ? { env } : {});
   if (result.exitCode !== 0) {
     throw new SweMirrorError({
       code: 'GIT_FAILED',
@@ -132,17 +132,17 @@ async function expectGit(workdir: string, args: string[], env?: Record<string, s
  * patches applied without the index do not block it; conflicts are rolled back.
  */
 async function tryThreeWay(workdir: string, patch: string, sections: PatchFileSection[], options: { isDryRun?: boolean } = {}): Promise<boolean> {
-  if ((await runGit(workdir, ['rev-parse', '--verify', '-q', 'HEAD'])).exitCode !== 0) return false;
+  if ((await runGitRaw(workdir, ['rev-parse', '--verify', '-q', 'HEAD'])).exitCode !== 0) return false;
   const files = [...new Set(sections.flatMap(sectionPaths))];
   const snapshot = options.isDryRun ? [] : await snapshotFiles(workdir, files);
   const temporary = await mkdtemp(path.join(os.tmpdir(), 'swe-mirror-3way-'));
   const env = { GIT_INDEX_FILE: path.join(temporary, 'index') };
   try {
-    if ((await runGit(workdir, ['read-tree', 'HEAD'], { env })).exitCode !== 0) return false;
-    const update = await runGit(workdir, ['update-index', '--add', '--remove', '--', ...files], { env });
+    if ((await runGitRaw(workdir, ['read-tree', 'HEAD'], { env })).exitCode !== 0) return false;
+    const update = await runGitRaw(workdir, ['update-index', '--add', '--remove', '--', ...files], { env });
     if (update.exitCode !== 0) return false;
     const check = options.isDryRun ? ['--check'] : [];
-    const result = await runGit(workdir, ['apply', '--3way', ...check, '--whitespace=nowarn', '-'], { env, input: patch });
+    const result = await runGitRaw(workdir, ['apply', '--3way', ...check, '--whitespace=nowarn', '-'], { env, input: patch });
     // A dry run exits 0 even when the merge would leave conflicts; git says so on stderr.
     if (result.exitCode === 0 && !result.stderr.includes('with conflicts')) return true;
     await restoreFiles(workdir, snapshot);

@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourcePR } from '../core/records.js';
 import { SweMirrorError } from '../core/errors.js';
-import { runGit } from '../edits/patch-git.js';
+import { runGitRaw } from '../core/git.js';
 
 const TREE_LIMIT = 400;
 const FILE_LIMIT_CHARS = 20_000;
@@ -10,7 +10,7 @@ const FILES_TOTAL_LIMIT_CHARS = 60_000;
 
 /** The repository's tracked files (`git ls-files`), sorted. */
 export async function listTrackedFiles(workdir: string): Promise<string[]> {
-  const result = await runGit(workdir, ['ls-files', '-z']);
+  const result = await runGitRaw(workdir, ['ls-files', '-z']);
   if (result.exitCode !== 0) {
     throw new SweMirrorError({
       code: 'GIT_FAILED',
