@@ -1,4 +1,6 @@
 import path from 'node:path';
+import type { RunOptions } from '../core/process.js';
+import type { PreparedGym } from './types.js';
 
 /** Environment for installs and suite runs: build caches in the gym's cache dir, quiet colourless CI output, then the spec's env. */
 export function buildGymEnvironment(
@@ -20,5 +22,19 @@ export function buildGymEnvironment(
     NO_COLOR: '1',
     FORCE_COLOR: '0',
     ...specEnvironment,
+  };
+}
+
+const MEBIBYTE = 1024 * 1024;
+
+/** Sandbox options for running a gym's own commands (suite, pre-check) in a working copy: its limits, env and cache, no network. */
+export function gymRunOptions(gym: PreparedGym, workdir: string): RunOptions {
+  return {
+    cwd: workdir,
+    timeoutMs: gym.spec.timeLimitSeconds * 1000,
+    memoryBytes: gym.spec.memoryLimitMB * MEBIBYTE,
+    env: buildGymEnvironment(workdir, gym.cacheDirectory, gym.spec.env),
+    writablePaths: [gym.cacheDirectory],
+    allowNetwork: false,
   };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { SweMirrorError } from '../core/errors.js';
 import type { Runtime } from '../core/process.js';
 import type { ParsedReport, ReportInput, ReportParser } from '../core/tests.js';
-import { buildGymEnvironment } from './gym-environment.js';
+import { gymRunOptions } from './gym-environment.js';
 import type { PreparedGym, SuiteRun } from './types.js';
 
 export interface RunSuiteOptions {
@@ -17,7 +17,6 @@ export interface RunSuiteOptions {
   reportParser?: ReportParser;
 }
 
-const MEBIBYTE = 1024 * 1024;
 
 /** Quote one word for bash so it is passed through literally. */
 export function quoteForShell(word: string): string {
@@ -53,12 +52,7 @@ export async function runSuite(gym: PreparedGym, options: RunSuiteOptions): Prom
   // A report left by an earlier run must never be read as this run's result.
   if (reportPath) await rm(reportPath, { force: true });
   const process = await options.runtime.run(['bash', '-c', buildSuiteCommand(gym, options.files)], {
-    cwd: workdir,
-    timeoutMs: gym.spec.timeLimitSeconds * 1000,
-    memoryBytes: gym.spec.memoryLimitMB * MEBIBYTE,
-    env: buildGymEnvironment(workdir, gym.cacheDirectory, gym.spec.env),
-    writablePaths: [gym.cacheDirectory],
-    allowNetwork: false,
+    ...gymRunOptions(gym, workdir),
     ...(options.logPath ? { logPath: options.logPath } : {}),
   });
   const reportFile = reportPath ? await readFile(reportPath, 'utf8').catch(() => undefined) : undefined;

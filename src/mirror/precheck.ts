@@ -1,10 +1,9 @@
 import type { Language } from '../config/gym-spec.js';
 import type { ProcessResult, Runtime } from '../core/process.js';
-import { buildGymEnvironment } from '../gym/gym-environment.js';
+import { gymRunOptions } from '../gym/gym-environment.js';
 import { quoteForShell } from '../gym/run-suite.js';
 import type { PreparedGym } from '../gym/types.js';
 
-const MEBIBYTE = 1024 * 1024;
 
 /**
  * The cheap compile/syntax check for a language, as a shell command, or undefined when there is none
@@ -55,14 +54,7 @@ export function withoutVolatileDetails(text: string): string {
 export async function runPrecheck(gym: PreparedGym, runtime: Runtime, workdir: string, touchedFiles: string[]): Promise<PrecheckResult> {
   const command = gym.spec.precheck ?? defaultPrecheckCommand(gym.spec.language, touchedFiles);
   if (command === undefined) return { command, passed: true };
-  const result = await runtime.run(['bash', '-c', command], {
-    cwd: workdir,
-    timeoutMs: gym.spec.timeLimitSeconds * 1000,
-    memoryBytes: gym.spec.memoryLimitMB * MEBIBYTE,
-    env: buildGymEnvironment(workdir, gym.cacheDirectory, gym.spec.env),
-    writablePaths: [gym.cacheDirectory],
-    allowNetwork: false,
-  });
+  const result = await runtime.run(['bash', '-c', command], gymRunOptions(gym, workdir));
   return { command, passed: result.exitCode === 0 && !result.timedOut, process: result };
 }
 

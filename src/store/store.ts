@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SweMirrorError } from '../core/errors.js';
-import { RECORD_SCHEMA_VERSION, type FilterVerdict, type SourcePR, type Task } from '../core/records.js';
+import { RECORD_SCHEMA_VERSION, type FilterVerdict, type LlmCallRecord, type SourcePR, type Task } from '../core/records.js';
 import { hashFixContent } from '../dataset/fix-content.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
 
@@ -34,17 +34,8 @@ export interface CandidateOutcome {
   lossReason?: string;
 }
 
-export interface ModelCallRow {
-  candidateId: number | null;
-  step: string;
-  model: string;
-  requestHash: string;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  latencyMs: number;
-  cached: boolean;
-}
+/** A model call as the store keeps it: the recorded call, against the candidate it was made for. */
+export type ModelCallRow = Omit<LlmCallRecord, 'promptTemplate' | 'promptVersion'> & { candidateId: number | null };
 
 function now(): string {
   return new Date().toISOString();
