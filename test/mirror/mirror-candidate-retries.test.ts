@@ -76,7 +76,7 @@ describe('mirrorCandidate retries on the python-pytest gym', () => {
     expect(outcome.status).toBe('verified');
     const requests = requestsFor(model, 'mirror-generate');
     expect(lastMessage(requests[1])).toContain('The new tests still pass after your change');
-    expect(lastMessage(requests[2])).toContain('The build broke: the pre-check `python -m compileall -q semver_lite tests` failed');
+    expect(lastMessage(requests[2])).toContain('The build broke: the pre-check `python -m compileall -f -q semver_lite tests` failed');
     expect(lastMessage(requests[2])).toContain('SyntaxError');
     // The conversation keeps growing: both earlier answers and both feedback messages are in the third request.
     expect(requests[2]?.messages.filter((message) => message.role === 'assistant')).toHaveLength(2);
