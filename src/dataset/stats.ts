@@ -84,7 +84,7 @@ export function renderFunnel(funnel: Funnel): string {
   }
   const model = funnel.model;
   lines.push(
-    `Model: ${model.calls} calls (${model.cachedCalls} from cache), ${model.inputTokens} in / ${model.outputTokens} out tokens, $${model.costUsd.toFixed(4)}`,
+    `Model: ${model.calls} calls (${model.cachedCalls} answered from the cache or a recording), ${model.inputTokens} in / ${model.outputTokens} out tokens, $${model.costUsd.toFixed(4)}`,
   );
   return lines.join('\n');
 }

@@ -155,7 +155,7 @@ export class Store {
           stage,
           kept ? null : 'rules',
           kept ? null : item.ruleVerdict.reason,
-          kept ? null : item.ruleVerdict.reason,
+          kept ? null : (item.ruleVerdict.detail ?? item.ruleVerdict.reason),
           JSON.stringify(item.ruleVerdict),
           now(),
           RECORD_SCHEMA_VERSION,

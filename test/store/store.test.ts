@@ -43,12 +43,13 @@ describe('Store', () => {
     const store = Store.open(await temporaryStorePath());
     const items = [
       { source: makeSource(1), ruleVerdict: { kept: true, reason: 'ok' } },
-      { source: makeSource(2), ruleVerdict: { kept: false, reason: 'docs-only' } },
+      { source: makeSource(2), ruleVerdict: { kept: false, reason: 'docs-only', detail: 'only README.md changed' } },
     ];
     expect(store.addCandidates('demo', items)).toBe(2);
     expect(store.addCandidates('demo', items)).toBe(0);
     expect(store.candidatesAt('pending-llm-filter').map((candidate) => candidate.source.number)).toEqual([1]);
     expect(store.candidatesAt('dropped-by-rules')[0]?.lossRule).toBe('docs-only');
+    expect(store.candidatesAt('dropped-by-rules')[0]?.lossReason).toBe('only README.md changed');
     store.close();
   });
 
