@@ -28,16 +28,16 @@ async function timed<T>(work: () => Promise<T>): Promise<T> {
 function unionLength(spans: Array<[number, number]>): number {
   const sorted = [...spans].sort((left, right) => left[0] - right[0]);
   let total = 0;
-  let currentStart = -Infinity;
-  let currentEnd = -Infinity;
+  let current: [number, number] | undefined;
   for (const [start, end] of sorted) {
-    if (start > currentEnd) {
-      total += Math.max(0, currentEnd - currentStart);
-      currentStart = start;
-      currentEnd = end;
-    } else currentEnd = Math.max(currentEnd, end);
+    if (current && start <= current[1]) {
+      current[1] = Math.max(current[1], end);
+      continue;
+    }
+    if (current) total += current[1] - current[0];
+    current = [start, end];
   }
-  return total + Math.max(0, currentEnd - currentStart);
+  return total + (current ? current[1] - current[0] : 0);
 }
 
 async function main(): Promise<void> {
