@@ -1,48 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { PreparedGym } from '../../src/gym/types.js';
-import { mirrorCandidate } from '../../src/mirror/mirror-candidate.js';
-import type { MirrorEvent } from '../../src/mirror/types.js';
-import { createLocalRuntime } from '../../src/runtime/local.js';
-import { createScriptedModel } from '../../src/testing/scripted-model.js';
-import { execFileSync } from 'node:child_process';
-import { DISTILLED_PATTERN, PYTHON, SOURCE_PR, answersByStep, block, lastMessage, prepareFixtureGym, type StepAnswer } from './mirror-fixtures.js';
-import type { MirrorStep } from '../../src/mirror/types.js';
+import { describe, expect, it } from 'vitest';
+import { PYTHON, block, lastMessage, requestsFor, usePythonMirrorHarness } from './mirror-fixtures.js';
 
-let gym: PreparedGym;
-const runtime = createLocalRuntime();
-const QUICK_VERIFY = { repeats: { run: 1, test: 1, fix: 1 } };
-
-const HAPPY: Record<Exclude<MirrorStep, 'verify'>, StepAnswer[]> = {
-  distill: [DISTILLED_PATTERN],
-  'test-localize': [PYTHON.testLocalize],
-  'test-generate': [PYTHON.testGenerate],
-  'mirror-localize': [PYTHON.mirrorLocalize],
-  'mirror-generate': [PYTHON.mirrorGenerate],
-  statement: [PYTHON.statement],
-};
-
-function runWith(answers: Partial<Record<MirrorStep, StepAnswer[]>>, retriesPerStep = 2) {
-  const model = createScriptedModel(answersByStep({ ...HAPPY, ...answers }));
-  const events: MirrorEvent[] = [];
-  const promise = mirrorCandidate({
-    gym,
-    source: SOURCE_PR,
-    model,
-    runtime,
-    budget: { retriesPerStep },
-    verifyOptions: QUICK_VERIFY,
-    onEvent: (event) => events.push(event),
-  });
-  return { model, events, promise };
-}
-
-function requestsFor(model: ReturnType<typeof createScriptedModel>, step: MirrorStep) {
-  return model.calls.filter((call) => call.step === step);
-}
-
-beforeAll(async () => {
-  gym = await prepareFixtureGym('python-pytest');
-});
+const { runWith } = usePythonMirrorHarness();
 
 describe('mirrorCandidate retries on the python-pytest gym', () => {
   it('refuses forbidden files: source files in the test step, test files in the mirror step', async () => {

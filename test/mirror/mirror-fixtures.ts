@@ -8,8 +8,11 @@ import type { ChatRequest } from '../../src/core/model.js';
 import { RECORD_SCHEMA_VERSION, type SourcePR } from '../../src/core/records.js';
 import { prepareGym } from '../../src/gym/prepare.js';
 import type { PreparedGym } from '../../src/gym/types.js';
-import type { MirrorStep } from '../../src/mirror/types.js';
+import { beforeAll } from 'vitest';
+import { mirrorCandidate } from '../../src/mirror/mirror-candidate.js';
+import type { MirrorEvent, MirrorStep } from '../../src/mirror/types.js';
 import { createLocalRuntime } from '../../src/runtime/local.js';
+import { createScriptedModel } from '../../src/testing/scripted-model.js';
 
 export const FIXTURE_GYMS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'gyms');
 
@@ -169,3 +172,49 @@ export const PYTHON = {
     'test_sorting_release_candidates fails. Use `if isinstance(left, int) and isinstance(right, int):` to fix it.',
   ].join('\n'),
 };
+
+/** Every step answered right the first time, on the python-pytest gym. */
+export const PYTHON_HAPPY_ANSWERS: Record<Exclude<MirrorStep, 'verify'>, StepAnswer[]> = {
+  distill: [DISTILLED_PATTERN],
+  'test-localize': [PYTHON.testLocalize],
+  'test-generate': [PYTHON.testGenerate],
+  'mirror-localize': [PYTHON.mirrorLocalize],
+  'mirror-generate': [PYTHON.mirrorGenerate],
+  statement: [PYTHON.statement],
+};
+
+/** The requests a scripted model got for one step. */
+export function requestsFor(model: ReturnType<typeof createScriptedModel>, step: MirrorStep): ChatRequest[] {
+  return model.calls.filter((call) => call.step === step);
+}
+
+/**
+ * Prepare the python-pytest gym once for a test file (in its beforeAll) and mirror SOURCE_PR into it with
+ * the happy answers, overridden per step; verification runs each state once.
+ */
+export function usePythonMirrorHarness() {
+  let gym: PreparedGym | undefined;
+  const runtime = createLocalRuntime();
+  beforeAll(async () => {
+    gym = await prepareFixtureGym('python-pytest');
+  });
+  const preparedGym = (): PreparedGym => {
+    if (!gym) throw new Error('the python-pytest gym is prepared in beforeAll');
+    return gym;
+  };
+  const runWith = (answers: Partial<Record<MirrorStep, StepAnswer[]>>, retriesPerStep = 2) => {
+    const model = createScriptedModel(answersByStep({ ...PYTHON_HAPPY_ANSWERS, ...answers }));
+    const events: MirrorEvent[] = [];
+    const promise = mirrorCandidate({
+      gym: preparedGym(),
+      source: SOURCE_PR,
+      model,
+      runtime,
+      budget: { retriesPerStep },
+      verifyOptions: { repeats: { run: 1, test: 1, fix: 1 } },
+      onEvent: (event) => events.push(event),
+    });
+    return { model, events, promise };
+  };
+  return { runWith, gym: preparedGym };
+}
