@@ -2,7 +2,7 @@ import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, API
 import { z } from 'zod';
 import type { ChatMessage, ChatModel, ChatRequest } from '../core/model.js';
 import type { ModelConfig } from './model-config.js';
-import { classifyCommonFailure, createProviderModel, MalformedResponseError, type ProviderCallResult } from './provider-model.js';
+import { classifySdkError, createProviderModel, MalformedResponseError, type ProviderCallResult } from './provider-model.js';
 import { estimateTokens } from './request-hash.js';
 import type { TransportFailure } from './retry.js';
 
@@ -21,13 +21,7 @@ export interface AnthropicModelOptions {
 
 /** Map the @anthropic-ai/sdk errors to transport failures. */
 export function classifyAnthropicError(error: unknown): TransportFailure | undefined {
-  if (error instanceof APIUserAbortError) return undefined;
-  if (error instanceof APIConnectionTimeoutError) return { kind: 'timeout', message: error.message, cause: error };
-  if (error instanceof APIConnectionError) return { kind: 'connection', message: error.message, cause: error };
-  if (error instanceof APIError && error.status !== undefined) {
-    return { kind: 'http', status: error.status, ...(error.headers ? { headers: error.headers } : {}), body: error.error, message: error.message, cause: error };
-  }
-  return classifyCommonFailure(error);
+  return classifySdkError(error, { APIUserAbortError, APIConnectionTimeoutError, APIConnectionError, APIError });
 }
 
 /** Split our messages into Anthropic's `system` string and alternating user/assistant turns. */

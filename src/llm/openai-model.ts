@@ -2,7 +2,7 @@ import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUse
 import { z } from 'zod';
 import type { ChatModel, ChatRequest } from '../core/model.js';
 import type { ModelConfig } from './model-config.js';
-import { classifyCommonFailure, createProviderModel, MalformedResponseError, type ProviderCallResult } from './provider-model.js';
+import { classifySdkError, createProviderModel, MalformedResponseError, type ProviderCallResult } from './provider-model.js';
 import { estimateTokens } from './request-hash.js';
 import type { TransportFailure } from './retry.js';
 
@@ -29,13 +29,7 @@ export interface OpenAiModelOptions {
 
 /** Map the openai SDK's errors to transport failures. */
 export function classifyOpenAiError(error: unknown): TransportFailure | undefined {
-  if (error instanceof APIUserAbortError) return undefined;
-  if (error instanceof APIConnectionTimeoutError) return { kind: 'timeout', message: error.message, cause: error };
-  if (error instanceof APIConnectionError) return { kind: 'connection', message: error.message, cause: error };
-  if (error instanceof APIError && error.status !== undefined) {
-    return { kind: 'http', status: error.status, ...(error.headers ? { headers: error.headers } : {}), body: error.error, message: error.message, cause: error };
-  }
-  return classifyCommonFailure(error);
+  return classifySdkError(error, { APIUserAbortError, APIConnectionTimeoutError, APIConnectionError, APIError });
 }
 
 /** Parse a chat-completions body (already JSON-decoded, or raw text when the server sent no JSON) into texts and usage. */

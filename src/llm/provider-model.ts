@@ -88,6 +88,25 @@ export function createProviderModel(options: ProviderModelOptions): ChatModel {
   };
 }
 
+/** The error classes every Stainless-generated SDK (openai, @anthropic-ai/sdk) exports. */
+export interface SdkErrorClasses {
+  APIUserAbortError: abstract new (...args: never[]) => Error;
+  APIConnectionTimeoutError: abstract new (...args: never[]) => Error;
+  APIConnectionError: abstract new (...args: never[]) => Error;
+  APIError: abstract new (...args: never[]) => Error & { status?: number | undefined; headers?: Headers | undefined; error?: unknown };
+}
+
+/** Map an SDK's errors to transport failures: a timeout, a lost connection, an HTTP status, or a malformed body. */
+export function classifySdkError(error: unknown, sdk: SdkErrorClasses): TransportFailure | undefined {
+  if (error instanceof sdk.APIUserAbortError) return undefined;
+  if (error instanceof sdk.APIConnectionTimeoutError) return { kind: 'timeout', message: error.message, cause: error };
+  if (error instanceof sdk.APIConnectionError) return { kind: 'connection', message: error.message, cause: error };
+  if (error instanceof sdk.APIError && error.status !== undefined) {
+    return { kind: 'http', status: error.status, ...(error.headers ? { headers: error.headers } : {}), body: error.error, message: error.message, cause: error };
+  }
+  return classifyCommonFailure(error);
+}
+
 /** Classify errors that are not the SDK's own: garbage bodies we detected, and JSON parse failures. */
 export function classifyCommonFailure(error: unknown): TransportFailure | undefined {
   if (error instanceof MalformedResponseError) return { kind: 'malformed', body: error.body, message: error.message, cause: error };
