@@ -3,10 +3,8 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gymSpecSchema } from '../../src/config/gym-spec.js';
 import { exportDataset } from '../../src/dataset/export.js';
-import type { PreparedGym } from '../../src/gym/types.js';
-import { createGitRepository } from '../support/git-repo.js';
+import { createPreparedCalcGym } from '../support/git-repo.js';
 import { makeTask } from '../support/records.js';
 
 const MIRROR = 'diff --git a/calc.py b/calc.py\n--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a + b\n+    return a - b\n';
@@ -14,26 +12,8 @@ const FIX = 'diff --git a/calc.py b/calc.py\n--- a/calc.py\n+++ b/calc.py\n@@ -1
 const TEST_PATCH =
   'diff --git a/tests/test_add.py b/tests/test_add.py\nnew file mode 100644\n--- /dev/null\n+++ b/tests/test_add.py\n@@ -0,0 +1,4 @@\n+from calc import add\n+\n+def test_add():\n+    assert add(2, 3) == 5\n';
 
-async function preparedGym(): Promise<PreparedGym> {
-  const repository = await createGitRepository({ 'calc.py': 'def add(a, b):\n    return a + b\n', 'tests/test_base.py': 'def test_ok():\n    assert True\n' });
-  const spec = gymSpecSchema.parse({
-    name: 'calc',
-    language: 'python',
-    repo: '.',
-    test: { command: 'python -m pytest -rA -p no:cacheprovider', report: { format: 'pytest-ra' } },
-    testFiles: ['tests/**'],
-  });
-  return {
-    spec,
-    loaded: { spec, specPath: path.join(repository.directory, 'gym.yaml'), repoLocation: repository.directory, isRemote: false, text: '' },
-    specHash: 'x',
-    directory: repository.directory,
-    workdir: repository.directory,
-    commit: repository.commit,
-    cacheDirectory: repository.directory,
-    baseline: { tests: {}, runs: 1, quarantined: [], durationsMs: [] },
-    preparedAt: '2024-01-01T00:00:00Z',
-  };
+function preparedGym() {
+  return createPreparedCalcGym({ 'calc.py': 'def add(a, b):\n    return a + b\n', 'tests/test_base.py': 'def test_ok():\n    assert True\n' });
 }
 
 describe('exportDataset', () => {

@@ -1,11 +1,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gymSpecSchema } from '../../src/config/gym-spec.js';
 import type { Task } from '../../src/core/records.js';
 import { exportDataset, type ExportResult } from '../../src/dataset/export.js';
-import type { PreparedGym } from '../../src/gym/types.js';
-import { createGitRepository } from '../support/git-repo.js';
+import { createPreparedCalcGym } from '../support/git-repo.js';
 import { makeTask } from '../support/records.js';
 
 /**
@@ -58,33 +56,9 @@ export function calcTasks(): Task[] {
   ];
 }
 
-/** The gym as the pipeline would hold it after preparation (the export only reads spec, workdir and commit). */
-async function calcGym(): Promise<PreparedGym> {
-  const repository = await createGitRepository({ 'calc.py': CALC, 'tests/test_base.py': 'def test_ok():\n    assert True\n' }, 'swe-mirror-calc-');
-  const spec = gymSpecSchema.parse({
-    name: 'calc',
-    language: 'python',
-    repo: '.',
-    test: { command: 'python -m pytest -rA -p no:cacheprovider', report: { format: 'pytest-ra' } },
-    testFiles: ['tests/**'],
-    baselineRuns: 1,
-  });
-  return {
-    spec,
-    loaded: { spec, specPath: path.join(repository.directory, 'gym.yaml'), repoLocation: repository.directory, isRemote: false, text: '' },
-    specHash: 'calc',
-    directory: repository.directory,
-    workdir: repository.directory,
-    commit: repository.commit,
-    cacheDirectory: repository.directory,
-    baseline: { tests: {}, runs: 1, quarantined: [], durationsMs: [] },
-    preparedAt: '2024-01-01T00:00:00Z',
-  };
-}
-
 /** Export the calc tasks with the real exporter into a fresh temporary directory. */
 export async function exportCalcTasks(tasks: Task[] = calcTasks()): Promise<ExportResult> {
-  const gym = await calcGym();
+  const gym = await createPreparedCalcGym({ 'calc.py': CALC, 'tests/test_base.py': 'def test_ok():\n    assert True\n' }, { baselineRuns: 1 });
   const out = await mkdtemp(path.join(tmpdir(), 'swe-mirror-validate-export-'));
   return exportDataset({ tasks, gyms: new Map([['calc', gym]]), outDirectory: out });
 }
