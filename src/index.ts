@@ -11,7 +11,7 @@ export { createLocalRuntime, type LocalRuntimeOptions } from './runtime/local.js
 export { prepareGym, loadPreparedGym, listPreparedGyms, type GymPrepareEvent, type PrepareGymOptions } from './gym/prepare.js';
 export { resetWorkingCopy } from './gym/reset.js';
 export { runSuite } from './gym/run-suite.js';
-export { acquireWorkingCopy } from './gym/working-copies.js';
+export { leaseWorkingCopy, withWorkingCopy, type WorkingCopyLease } from './gym/working-copies.js';
 export type { PreparedGym, SuiteRun, GymBaseline } from './gym/types.js';
 export { getReportParser, parseReport } from './reports/index.js';
 export { applyPatch, checkPatch, invertPatch, listPatchFiles, classifyPatchFiles, assertPatchConfined, diffWorkingCopy } from './edits/patch.js';

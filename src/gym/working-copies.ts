@@ -1,29 +1,78 @@
 import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { tryDirectoryLock } from './directory-lock.js';
 import { resetWorkingCopy } from './reset.js';
 import type { PreparedGym } from './types.js';
 
-/** Path of a slot's working copy: slot 0 is the primary one, slot N lives under copies/N. */
-export function workingCopyPath(gym: PreparedGym, slot: number): string {
-  return slot === 0 ? gym.workdir : path.join(gym.directory, 'copies', String(slot));
+/**
+ * Working copies are copies of the prepared tree (`gym.workdir`), which nobody edits or runs in
+ * after preparation: copying from it can never race with a reset or a patch. Each copy is used by
+ * one holder at a time, through a lease (a lock directory holding the owner's pid), across
+ * processes as well as within one.
+ */
+export interface WorkingCopyLease {
+  /** The working copy: a git repository at the gym commit, install artefacts included. */
+  workdir: string;
+  slot: number;
+  /** Reset the copy to the gym commit and give it back. Idempotent. */
+  release(): Promise<void>;
 }
 
-/** A working copy for parallel slot `slot`, copied once from the prepared one (installed artefacts included) and reset to the gym commit. */
-export async function acquireWorkingCopy(gym: PreparedGym, slot: number): Promise<string> {
-  if (!Number.isInteger(slot) || slot < 0) throw new RangeError(`slot must be a non-negative integer, got ${slot}`);
-  const target = workingCopyPath(gym, slot);
-  if (slot === 0 || existsSync(target)) return target;
+/** Path of a slot's working copy under copies/N. */
+export function workingCopyPath(gym: PreparedGym, slot: number): string {
+  return path.join(gym.directory, 'copies', String(slot));
+}
+
+/** Lease a free working copy of the gym (the lowest free slot), making it on first use. */
+export async function leaseWorkingCopy(gym: PreparedGym): Promise<WorkingCopyLease> {
+  for (let slot = 0; ; slot += 1) {
+    const target = workingCopyPath(gym, slot);
+    const unlock = await tryDirectoryLock(`${target}.lease`);
+    if (!unlock) continue;
+    let released = false;
+    try {
+      await materializeCopy(gym, target);
+      await resetWorkingCopy(target, gym.commit);
+    } catch (error) {
+      await unlock();
+      throw error;
+    }
+    return {
+      workdir: target,
+      slot,
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          await resetWorkingCopy(target, gym.commit);
+        } finally {
+          await unlock();
+        }
+      },
+    };
+  }
+}
+
+/** Run `work` with a leased working copy, released (reset) afterwards whatever happens. */
+export async function withWorkingCopy<T>(gym: PreparedGym, work: (workdir: string) => Promise<T>): Promise<T> {
+  const lease = await leaseWorkingCopy(gym);
+  try {
+    return await work(lease.workdir);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function materializeCopy(gym: PreparedGym, target: string): Promise<void> {
+  if (existsSync(target)) return;
   await mkdir(path.dirname(target), { recursive: true });
   // Copy beside the target, then rename: a half-made copy is never mistaken for a finished one.
   const staging = `${target}.staging-${process.pid}-${Date.now()}`;
-  await cp(gym.workdir, staging, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
   try {
+    await cp(gym.workdir, staging, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
     await rename(staging, target);
-  } catch (error) {
+  } finally {
     await rm(staging, { recursive: true, force: true });
-    if (!existsSync(target)) throw error;
   }
-  await resetWorkingCopy(target, gym.commit);
-  return target;
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { describeError, isSweMirrorError } from '../core/errors.js';
 import { RECORD_SCHEMA_VERSION, type SourcePR } from '../core/records.js';
 import { invertPatch } from '../edits/patch.js';
+import { withWorkingCopy } from '../gym/working-copies.js';
 import { verifyTask } from '../verify/verify-task.js';
 import { evaluateBugPattern, distillValues } from './distill.js';
 import { createMirrorAnswerEvaluator } from './generate-mirror.js';
@@ -40,6 +41,7 @@ class StepFailure extends Error {
  * they are not the candidate's fault, and a pipeline should try it again later.
  */
 export async function mirrorCandidate(input: MirrorInput): Promise<MirrorOutcome> {
+  if (input.workdir === undefined) return withWorkingCopy(input.gym, (workdir) => mirrorCandidate({ ...input, workdir }));
   const { gym, source } = input;
   const retriesPerStep = input.budget?.retriesPerStep ?? DEFAULT_RETRIES_PER_STEP;
   const samples = Math.max(1, input.budget?.samples ?? 1);
@@ -50,7 +52,7 @@ export async function mirrorCandidate(input: MirrorInput): Promise<MirrorOutcome
   const workspace: Workspace = {
     gym,
     runtime: input.runtime,
-    workdir: input.workdir ?? gym.workdir,
+    workdir: input.workdir,
     ...(input.logDirectory ? { logDirectory: input.logDirectory } : {}),
   };
   const finish = (outcome: Omit<MirrorOutcome, 'attempt'>): MirrorOutcome => {

@@ -4,7 +4,7 @@ import type { ChatModel } from '../core/model.js';
 import { describeError } from '../core/errors.js';
 import type { Runtime } from '../core/process.js';
 import { RECORD_SCHEMA_VERSION, type Task } from '../core/records.js';
-import { acquireWorkingCopy } from '../gym/working-copies.js';
+import { leaseWorkingCopy, type WorkingCopyLease } from '../gym/working-copies.js';
 import type { PreparedGym } from '../gym/types.js';
 import { mirrorCandidate } from '../mirror/mirror-candidate.js';
 import type { MirrorOutcome } from '../mirror/types.js';
@@ -83,9 +83,6 @@ export async function mirrorStage(input: {
     return input.maxCandidatesPerGym === undefined || count <= input.maxCandidatesPerGym;
   });
   reporter.onEvent({ type: 'stage-start', stage: 'mirror', total: pending.length });
-  // Free working-copy slots per gym: one candidate per copy at a time.
-  const freeSlots = new Map<string, number[]>();
-  for (const gym of input.gyms.keys()) freeSlots.set(gym, Array.from({ length: input.concurrency }, (_, index) => index));
   const limit = pLimit(input.concurrency);
   let verified = 0;
   await Promise.all(
@@ -94,9 +91,11 @@ export async function mirrorStage(input: {
         const item = instanceIdFor(candidate.gym, candidate.source);
         reporter.onEvent({ type: 'item-start', stage: 'mirror', item });
         const gym = input.gyms.get(candidate.gym) as PreparedGym;
-        const slot = freeSlots.get(candidate.gym)?.shift() ?? 0;
+        let lease: WorkingCopyLease | undefined;
         try {
-          const workdir = await acquireWorkingCopy(gym, slot);
+          // One candidate per working copy at a time, leased across processes too.
+          lease = await leaseWorkingCopy(gym);
+          const workdir = lease.workdir;
           const model = modelForCandidate(input.model, store, reporter, candidate.id);
           const outcome = await mirrorCandidate({
             gym,
@@ -128,7 +127,7 @@ export async function mirrorStage(input: {
           // Infrastructure trouble (model unreachable, disk): left pending for the next run.
           reporter.onEvent({ type: 'item-done', stage: 'mirror', item, outcome: 'failed', detail: describeError(error) });
         } finally {
-          freeSlots.get(candidate.gym)?.push(slot);
+          await lease?.release().catch(() => undefined);
         }
       }),
     ),

@@ -7,6 +7,7 @@ import type { Runtime } from '../core/process.js';
 import { applyPatch } from '../edits/patch.js';
 import type { GymPrepareEvent } from '../gym/prepare.js';
 import { resetWorkingCopy } from '../gym/reset.js';
+import { leaseWorkingCopy } from '../gym/working-copies.js';
 import { runSuite } from '../gym/run-suite.js';
 import type { PreparedGym } from '../gym/types.js';
 import { createLocalRuntime } from '../runtime/local.js';
@@ -102,8 +103,7 @@ function failedTask(line: number, instanceId: string | undefined, gym: string | 
 }
 
 /** Make sure the task's materialized commit is in the working copy, fetching the bundle's tags if it is not. */
-async function ensureBaseCommit(exported: ExportedGym, task: ExportedTask): Promise<void> {
-  const workdir = exported.gym.workdir;
+async function ensureBaseCommit(exported: ExportedGym, task: ExportedTask, workdir: string): Promise<void> {
   if (await hasCommit(workdir, task.baseCommit)) return;
   await runGit(workdir, ['fetch', '-q', exported.clone, '+refs/tags/*:refs/tags/*']);
   if (await hasCommit(workdir, task.baseCommit)) return;
@@ -121,8 +121,9 @@ async function runState(
   task: ExportedTask,
   state: ValidationState,
   logPath: string,
+  workdir: string,
 ): Promise<{ disagreements: TestDisagreement[]; durationMs: number }> {
-  const run = await runSuite(gym, { runtime, logPath });
+  const run = await runSuite(gym, { runtime, logPath, workdir });
   if (!run.report.hasEvidence) {
     const why = run.process.timedOut ? 'timed out' : run.process.outOfMemory ? 'ran out of memory' : `exited with ${run.process.exitCode ?? run.process.signal}`;
     throw new SweMirrorError({
@@ -147,14 +148,16 @@ async function validateTask(exported: ExportedGym, runtime: Runtime, task: Expor
   const quarantinedTests = gym.baseline.quarantined.filter((test) => listed.has(test));
   const durationsMs = { beforeFix: 0, afterFix: 0, total: 0 };
   const result = { instanceId: task.instanceId, line: task.line, gym: task.gym, quarantinedTests, durationsMs };
+  const lease = await leaseWorkingCopy(gym);
+  const { workdir } = lease;
   try {
-    await ensureBaseCommit(exported, task);
-    await resetWorkingCopy(gym.workdir, task.baseCommit);
-    await applyPatch(gym.workdir, task.testPatch, { label: `test_patch of ${task.instanceId}` });
-    const before = await runState(gym, runtime, task, 'before-fix', logPaths['before-fix']);
+    await ensureBaseCommit(exported, task, workdir);
+    await resetWorkingCopy(workdir, task.baseCommit);
+    await applyPatch(workdir, task.testPatch, { label: `test_patch of ${task.instanceId}` });
+    const before = await runState(gym, runtime, task, 'before-fix', logPaths['before-fix'], workdir);
     durationsMs.beforeFix = before.durationMs;
-    await applyPatch(gym.workdir, task.patch, { label: `patch (the fix) of ${task.instanceId}` });
-    const after = await runState(gym, runtime, task, 'after-fix', logPaths['after-fix']);
+    await applyPatch(workdir, task.patch, { label: `patch (the fix) of ${task.instanceId}` });
+    const after = await runState(gym, runtime, task, 'after-fix', logPaths['after-fix'], workdir);
     durationsMs.afterFix = after.durationMs;
     const disagreements = [...before.disagreements, ...after.disagreements];
     durationsMs.total = Math.round(performance.now() - startedAt);
@@ -162,6 +165,8 @@ async function validateTask(exported: ExportedGym, runtime: Runtime, task: Expor
   } catch (error) {
     durationsMs.total = Math.round(performance.now() - startedAt);
     return { ...result, agreed: false, disagreements: [], error: toValidationError(error), logPaths };
+  } finally {
+    await lease.release();
   }
 }
 
@@ -220,7 +225,6 @@ export async function validateExport(input: ValidateExportInput): Promise<Valida
       gyms.push({ name: gymName, prepared: true, commit: exported.gym.commit, bundlePath: exported.bundlePath, durationMs });
       emit({ type: 'gym-prepared', gym: gymName, commit: exported.gym.commit, durationMs });
       for (const task of tasks) finish(await validateTask(exported, runtime, task));
-      await resetWorkingCopy(exported.gym.workdir, exported.gym.commit);
     }
   } finally {
     if (temporaryRoot) await rm(temporaryRoot, { recursive: true, force: true });

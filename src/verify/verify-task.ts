@@ -7,6 +7,7 @@ import { withDirectoryLock } from '../gym/directory-lock.js';
 import { resetWorkingCopy as resetWithGit } from '../gym/reset.js';
 import { runSuite as runSuiteInSandbox } from '../gym/run-suite.js';
 import type { PreparedGym, SuiteRun } from '../gym/types.js';
+import { withWorkingCopy } from '../gym/working-copies.js';
 import { judgeTask, type StateRunResult } from './judge.js';
 import {
   applyStatePatches,
@@ -36,7 +37,7 @@ export interface VerifyTaskOptions {
   strict?: boolean;
   /** Where each run's output goes (`<state>-<repeat>.log`); default: not kept. */
   logDirectory?: string;
-  /** Working copy to use; default the gym's primary one. It is reset to the gym commit at the end. */
+  /** Working copy to use; default a leased copy of the gym. It is reset to the gym commit at the end. */
   workdir?: string;
   onEvent?: (event: VerifyEvent) => void;
   /** Default: the gym's sandboxed suite run with its report parser. */
@@ -51,9 +52,10 @@ const STATES: TestState[] = ['run', 'test', 'fix'];
 
 /** Verify one task: sanity checks, then the run / test / fix states with repeats, each on a freshly reset working copy, judged by DESIGN section 4. */
 export async function verifyTask(gym: PreparedGym, patches: TaskPatches, options: VerifyTaskOptions): Promise<Verdict> {
-  const workdir = options.workdir ?? gym.workdir;
+  const given = options.workdir;
+  if (given === undefined) return withWorkingCopy(gym, (workdir) => verifyInWorkingCopy(gym, patches, options, workdir));
   // One verification at a time per working copy: another process resetting it mid-run would corrupt both.
-  return withDirectoryLock(`${workdir}.verify-lock`, WORKING_COPY_WAIT_MS, () => verifyInWorkingCopy(gym, patches, options, workdir));
+  return withDirectoryLock(`${given}.verify-lock`, WORKING_COPY_WAIT_MS, () => verifyInWorkingCopy(gym, patches, options, given));
 }
 
 async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, options: VerifyTaskOptions, workdir: string): Promise<Verdict> {

@@ -6,7 +6,7 @@ import { loadGymSpec } from '../../src/config/load-gym-spec.js';
 import { prepareGym } from '../../src/gym/prepare.js';
 import { buildSuiteCommand, quoteForShell, runSuite } from '../../src/gym/run-suite.js';
 import type { PreparedGym } from '../../src/gym/types.js';
-import { acquireWorkingCopy } from '../../src/gym/working-copies.js';
+import { leaseWorkingCopy } from '../../src/gym/working-copies.js';
 import { runGit } from '../../src/core/git.js';
 import { createLocalRuntime } from '../../src/runtime/local.js';
 import { writePythonGym } from './python-gym-fixture.js';
@@ -47,18 +47,26 @@ describe('runSuite and working copies', () => {
     expect(run.report.hasEvidence).toBe(false);
   });
 
-  it('makes separate working copies per slot, with install artefacts, reset to the gym commit', async () => {
-    expect(await acquireWorkingCopy(gym, 0)).toBe(gym.workdir);
-    await writeFile(path.join(gym.workdir, 'scratch.txt'), 'dirty');
-    const copy = await acquireWorkingCopy(gym, 1);
-    expect(copy).toBe(path.join(gym.directory, 'copies', '1'));
-    expect(existsSync(path.join(copy, 'node_modules', '.install-count'))).toBe(true);
-    expect(existsSync(path.join(copy, 'scratch.txt'))).toBe(false);
-    expect((await runGit(copy, ['rev-parse', 'HEAD'])).trim()).toBe(gym.commit);
-    await writeFile(path.join(copy, 'calc.py'), 'def add(left, right):\n    return 0\n');
-    expect(await acquireWorkingCopy(gym, 1)).toBe(copy);
-    const run = await runSuite(gym, { runtime, workdir: copy });
+  it('leases separate working copies, copied from the prepared tree with install artefacts, reset at lease and release', async () => {
+    const first = await leaseWorkingCopy(gym);
+    const second = await leaseWorkingCopy(gym);
+    expect(first.workdir).toBe(path.join(gym.directory, 'copies', '0'));
+    expect(second.workdir).toBe(path.join(gym.directory, 'copies', '1'));
+    expect(existsSync(path.join(second.workdir, 'node_modules', '.install-count'))).toBe(true);
+    expect((await runGit(second.workdir, ['rev-parse', 'HEAD'])).trim()).toBe(gym.commit);
+    await writeFile(path.join(second.workdir, 'calc.py'), 'def add(left, right):\n    return 0\n');
+    await writeFile(path.join(second.workdir, 'scratch.txt'), 'dirty');
+    const run = await runSuite(gym, { runtime, workdir: second.workdir });
     expect(run.report.tests['tests/test_calc.py::test_add']).toBe('FAILED');
     expect(await readFile(path.join(gym.workdir, 'calc.py'), 'utf8')).toContain('left + right');
+    await second.release();
+    await first.release();
+    const again = await leaseWorkingCopy(gym);
+    expect(again.workdir).toBe(first.workdir);
+    const reused = await leaseWorkingCopy(gym);
+    expect(reused.workdir).toBe(second.workdir);
+    expect(existsSync(path.join(reused.workdir, 'scratch.txt'))).toBe(false);
+    expect(await readFile(path.join(reused.workdir, 'calc.py'), 'utf8')).toContain('left + right');
+    await Promise.all([again.release(), reused.release()]);
   });
 });
