@@ -19,7 +19,7 @@ function describeEvent(event: GymPrepareEvent): string {
     case 'cached':
       return `already prepared at ${event.gym.preparedAt}: ${event.gym.workdir} (use --force to prepare again)`;
     case 'source':
-      return `${event.kind === 'remote' ? 'clone' : event.kind === 'local-git' ? 'clone (local)' : 'copy'} ${event.from} -> ${event.workdir}`;
+      return `${event.kind === 'remote' ? 'clone' : event.kind === 'local-git' ? 'clone (local)' : event.kind === 'local-bundle' ? 'clone (bundle)' : 'copy'} ${event.from} -> ${event.workdir}`;
     case 'checkout':
       return `checked out ${event.commit.slice(0, 12)}`;
     case 'install':

@@ -38,6 +38,8 @@ export async function materializeGymBundle(input: {
       await runGit(scratch, ['tag', '-f', taskTag(task.instanceId), commit]);
       commits.set(task.instanceId, commit);
     }
+    // HEAD on the gym branch: a clone of the bundle checks out the clean gym commit, not the last task's bug.
+    await runGit(scratch, ['symbolic-ref', 'HEAD', 'refs/heads/gym']);
     await runGit(scratch, ['bundle', 'create', '-q', path.resolve(input.bundlePath), '--all']);
   } finally {
     await rm(scratch, { recursive: true, force: true });

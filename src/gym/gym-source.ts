@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { cp, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -9,11 +9,29 @@ import { DETERMINISTIC_COMMIT_ENVIRONMENT, runGit } from '../core/git.js';
 /** Build artefacts never copied from, nor hashed in, a plain-directory gym. */
 const ARTEFACT_DIRECTORIES = new Set(['.git', 'node_modules', 'target', '.venv', 'venv', '__pycache__', '.pytest_cache']);
 
-export type GymSourceKind = 'remote' | 'local-git' | 'local-directory';
+export type GymSourceKind = 'remote' | 'local-git' | 'local-bundle' | 'local-directory';
 
-/** Whether the spec's repo is a URL, a local git repository or a plain directory. */
+/** Whether a file starts with a git bundle header (`# v2 git bundle` or `# v3 git bundle`). */
+export function isGitBundleFile(file: string): boolean {
+  try {
+    if (!statSync(file).isFile()) return false;
+    const descriptor = openSync(file, 'r');
+    try {
+      const header = Buffer.alloc(16);
+      const length = readSync(descriptor, header, 0, header.length, 0);
+      return /^# v[23] git bundle/.test(header.subarray(0, length).toString('latin1'));
+    } finally {
+      closeSync(descriptor);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the spec's repo is a URL, a local git repository, a git bundle (as exports write) or a plain directory. */
 export function classifyGymSource(loaded: LoadedGymSpec): GymSourceKind {
   if (loaded.isRemote) return 'remote';
+  if (isGitBundleFile(loaded.repoLocation)) return 'local-bundle';
   return existsSync(path.join(loaded.repoLocation, '.git')) ? 'local-git' : 'local-directory';
 }
 
@@ -59,6 +77,8 @@ export async function computeSpecHash(loaded: LoadedGymSpec): Promise<string> {
   const kind = classifyGymSource(loaded);
   if (kind === 'local-directory') hash.update(`\0directory:${await hashDirectoryContents(loaded.repoLocation, loaded.spec.sourceExclude)}`);
   if (kind === 'local-git' && !loaded.spec.commit) hash.update(`\0head:${(await runGit(loaded.repoLocation, ['rev-parse', 'HEAD'])).trim()}`);
+  // A bundle's refs name its commits, so they stand for its content (the pinned commit alone would miss new task tags).
+  if (kind === 'local-bundle') hash.update(`\0bundle:${await runGit(path.dirname(loaded.repoLocation), ['bundle', 'list-heads', loaded.repoLocation])}`);
   return hash.digest('hex');
 }
 
@@ -77,6 +97,8 @@ export async function materializeGymSource(loaded: LoadedGymSpec, workdir: strin
     await runGit(workdir, ['commit', '-q', '--no-verify', '--allow-empty', '-m', `swe-mirror: ${loaded.spec.name} fixture`], { env: DETERMINISTIC_COMMIT_ENVIRONMENT });
   } else {
     await runGit(path.dirname(workdir), ['clone', '-q', ...(kind === 'local-git' ? ['--no-hardlinks'] : []), loaded.repoLocation, workdir]);
+    // A clone of a bundle brings its branches; the task tags come along so each task's buggy commit is at hand.
+    if (kind === 'local-bundle') await runGit(workdir, ['fetch', '-q', '--tags', loaded.repoLocation]);
   }
   const commit = loaded.spec.commit ?? 'HEAD';
   await runGit(workdir, ['checkout', '-q', '--detach', commit]);
