@@ -14,6 +14,7 @@ import { resolveModelConfig } from '../src/llm/model-config.js';
 import type { PipelineReporter } from '../src/pipeline/events.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { createLocalRuntime } from '../src/runtime/local.js';
+import { recordFigure } from './support/figures.js';
 
 const intervals: Array<[number, number]> = [];
 async function timed<T>(work: () => Promise<T>): Promise<T> {
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
   const wall = performance.now() - started;
   const busy = unionLength(intervals);
   const overhead = wall - busy;
+  recordFigure(import.meta.filename, { measure: 'pipeline overhead share of wall time', value: `${((overhead / wall) * 100).toFixed(1)}%`, target: '< 5%', isMet: overhead / wall < 0.05 });
+  recordFigure(import.meta.filename, { measure: 'pipeline overhead per candidate', value: `${(overhead / Math.max(candidates, 1)).toFixed(0)} ms` });
   process.stdout.write(
     [
       `config: ${configPath}`,

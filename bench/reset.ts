@@ -10,6 +10,7 @@ import { DETERMINISTIC_COMMIT_ENVIRONMENT, runGit } from '../src/core/git.js';
 import { prepareGym } from '../src/gym/prepare.js';
 import { resetWorkingCopy } from '../src/gym/reset.js';
 import { createLocalRuntime } from '../src/runtime/local.js';
+import { recordFigure } from './support/figures.js';
 
 const FILE_COUNT = 5000;
 const REPEATS = 10;
@@ -80,6 +81,8 @@ const suiteMedian = median(suiteTimings);
 await rm(dataDirectory, { recursive: true, force: true });
 
 const ratio = gymResetMedian / suiteMedian;
+recordFigure(import.meta.filename, { measure: `reset, generated ${FILE_COUNT}-file repo`, value: `${generatedMedian.toFixed(1)} ms`, target: '< 200 ms', isMet: generatedMedian < 200 });
+recordFigure(import.meta.filename, { measure: `reset ÷ bare suite run, gym ${gym.spec.name}`, value: ratio.toFixed(3), target: '≤ 0.05', isMet: ratio <= 0.05 });
 process.stdout.write(
   [
     `reset, generated ${FILE_COUNT}-file repo (median of ${REPEATS}): ${generatedMedian.toFixed(1)} ms (target < 200 ms) ${generatedMedian < 200 ? 'OK' : 'MISSED'}`,

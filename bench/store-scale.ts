@@ -7,6 +7,7 @@ import path from 'node:path';
 import { RECORD_SCHEMA_VERSION, type FilterVerdict, type SourcePR, type Task } from '../src/core/records.js';
 import { readFunnel } from '../src/store/funnel.js';
 import { Store, type CandidateStage } from '../src/store/store.js';
+import { recordFigure } from './support/figures.js';
 
 const CANDIDATES = Number(process.argv[2] ?? 100_000);
 const BATCH = 1_000;
@@ -122,6 +123,7 @@ try {
       inserted += store.addCandidates(gym, items);
     }
   });
+  recordFigure(import.meta.filename, { measure: `addCandidates, ${CANDIDATES.toLocaleString('en-US')} candidates`, value: formatRate(inserted, insert.milliseconds) });
   report(`addCandidates (batches of ${BATCH})`, `${inserted.toLocaleString('en-US')} in ${(insert.milliseconds / 1_000).toFixed(2)} s = ${formatRate(inserted, insert.milliseconds)} ${cpuNote(insert)}`);
   const again = time(() => store.addCandidates(GYMS[0] as string, [makeSource(0), makeSource(4)].map((source) => ({ source, ruleVerdict: ruleVerdict(1) }))));
   report('addCandidates again (idempotent, 2 present)', `${again.value} added, ${again.milliseconds.toFixed(2)} ms`);
@@ -159,8 +161,10 @@ try {
 
   // Queries a user waits on: status (funnel), export and dedup (task lists), resumption (stage lists).
   const funnel = timeRepeated(() => readFunnel(store));
+  recordFigure(import.meta.filename, { measure: 'readFunnel (median)', value: `${funnel.milliseconds.toFixed(1)} ms` });
   report('readFunnel (median)', `${funnel.milliseconds.toFixed(1)} ms (${funnel.value.candidates.toLocaleString('en-US')} candidates, ${funnel.value.tasks} tasks, ${funnel.value.topLosses.length} loss reasons) ${cpuNote(funnel)}`);
   const allTasks = timeRepeated(() => store.listTasks());
+  recordFigure(import.meta.filename, { measure: `listTasks, ${allTasks.value.length.toLocaleString('en-US')} tasks (median)`, value: `${allTasks.milliseconds.toFixed(1)} ms` });
   report('listTasks (median)', `${allTasks.milliseconds.toFixed(1)} ms (${allTasks.value.length.toLocaleString('en-US')} tasks) ${cpuNote(allTasks)}`);
   const gymTasks = timeRepeated(() => store.listTasks({ gym: GYMS[1] as string }));
   report('listTasks({ gym }) (median)', `${gymTasks.milliseconds.toFixed(1)} ms (${gymTasks.value.length.toLocaleString('en-US')} tasks) ${cpuNote(gymTasks)}`);

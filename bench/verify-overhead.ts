@@ -17,6 +17,7 @@ import { prepareGym } from '../src/gym/prepare.js';
 import { runSuite } from '../src/gym/run-suite.js';
 import { createLocalRuntime } from '../src/runtime/local.js';
 import { DEFAULT_REPEATS, verifyTask } from '../src/verify/verify-task.js';
+import { recordFigure } from './support/figures.js';
 
 const DEFAULT_SPEC = path.resolve(import.meta.dirname, '..', 'test', 'fixtures', 'gyms', 'python-pytest', 'gym.yaml');
 const TARGET = 1.1;
@@ -127,6 +128,8 @@ async function main(): Promise<void> {
   const ratio = verifyMs / bareMs;
   console.log(`verify overhead: ${(verifyMs / 1000).toFixed(2)} s / ${(bareMs / 1000).toFixed(2)} s = ${ratio.toFixed(3)} (target ≤ ${TARGET.toFixed(2)}) ${ratio <= TARGET ? 'OK' : 'ABOVE TARGET'}`);
   const orchestrationMs = verifyMs - suitesInsideVerifyMs;
+  recordFigure(import.meta.filename, { measure: `verifyTask ÷ ${suiteRuns} bare suite runs (wall)`, value: ratio.toFixed(3), target: `≤ ${TARGET.toFixed(2)}`, isMet: ratio <= TARGET });
+  recordFigure(import.meta.filename, { measure: 'same ratio, from orchestration time alone', value: (1 + orchestrationMs / bareMs).toFixed(3), target: `≤ ${TARGET.toFixed(2)}`, isMet: 1 + orchestrationMs / bareMs <= TARGET });
   console.log(`per suite run: bare ${(bareMs / rounds / suiteRuns).toFixed(0)} ms, inside verify ${(verifyMs / rounds / suiteRuns).toFixed(0)} ms`);
   console.log(
     `verify orchestration (resets, patches, sanity, judging): ${(orchestrationMs / rounds).toFixed(0)} ms per verify = ${((orchestrationMs / rounds / suiteRuns)).toFixed(0)} ms per suite run; ` +
