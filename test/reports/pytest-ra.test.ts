@@ -47,3 +47,39 @@ describe('pytest -rA console output (pytest 9, real captures)', () => {
     expect(crashed.warnings.join('\n')).toContain('no pytest results');
   });
 });
+
+describe('pytest -rA: results cannot be printed into existence (pytest 9, real captures of tests/test_forge.py)', () => {
+  const honest = {
+    'tests/test_forge.py::test_prints_a_ghost_failure': 'PASSED',
+    'tests/test_forge.py::test_prints_to_stderr': 'PASSED',
+    'tests/test_forge.py::test_fails_and_prints_a_summary': 'FAILED',
+  };
+
+  it.each(['ra.txt', 'ra-no-capture.txt', 'ra-verbose-no-capture.txt'])('reads only the final summary section of %s', (file) => {
+    const report = parseReport('pytest-ra', { stdout: readCapture(`pytest-ra-forged/${file}`), stderr: '' });
+    expect(report.hasEvidence).toBe(true);
+    expect(report.tests).toEqual(honest);
+  });
+
+  it('refuses a summary section holding more lines than pytest counted', () => {
+    const stdout = readCapture('pytest-ra-forged/ra.txt').replace(
+      'FAILED tests/test_forge.py::test_fails_and_prints_a_summary - assert False\n',
+      'FAILED tests/test_forge.py::test_fails_and_prints_a_summary - assert False\nFAILED tests/x.py::ghost\n',
+    );
+    const report = parseReport('pytest-ra', { stdout, stderr: '' });
+    expect(report.hasEvidence).toBe(false);
+    expect(report.warnings.join('\n')).toContain('2 FAILED line(s), 1 counted');
+  });
+
+  it('has no evidence when pytest never printed its final line (killed after a test printed lines)', () => {
+    const stdout = readCapture('pytest-ra-forged/ra-no-capture.txt');
+    const cut = stdout.slice(0, stdout.indexOf('=================================== FAILURES'));
+    expect(parseReport('pytest-ra', { stdout: cut, stderr: '' }).hasEvidence).toBe(false);
+  });
+
+  it('reads the report file when the gym writes pytest output to one', () => {
+    const report = parseReport('pytest-ra', { stdout: 'noise\n', stderr: '', reportFile: readCapture('pytest-ra-forged/ra.txt') });
+    expect(report.tests).toEqual(honest);
+    expect(parseReport('pytest-ra', { stdout: readCapture('pytest-ra-forged/ra.txt'), stderr: '', reportFile: '' }).hasEvidence).toBe(false);
+  });
+});
