@@ -26,16 +26,79 @@ function targetOfHeader(line: string): string | undefined {
   return docTests ? docTests[1] : undefined;
 }
 
+type Outcome = 'PASSED' | 'FAILED' | 'SKIPPED';
+
+/** One `running N tests` block: one test binary's results, up to its own `test result:` line. */
+interface TestBlock {
+  target: string | undefined;
+  announced: number;
+  results: { name: string; status: Outcome; isMeasured: boolean }[];
+  /** Counts from the block's `test result:` line; undefined when the binary never printed one. */
+  summary: Record<'passed' | 'failed' | 'ignored' | 'measured', number> | undefined;
+}
+
+/** `src/lib.rs - double (line 5)` (and `... (line 5) - compile fail`): the doc test without its line number. */
+const DOC_TEST_NAME = /^(.*) \(line (\d+)\)((?: - .*)?)$/;
+const SUMMARY_COUNTS = /(\d+) (passed|failed|ignored|measured);/g;
+/** libtest prints captured output of failed tests (and with --show-output, of passed ones) after these. */
+const CAPTURED_OUTPUT_HEADER = /^(failures|successes):$/;
+
+function readSummary(line: string): TestBlock['summary'] {
+  const summary = { passed: 0, failed: 0, ignored: 0, measured: 0 };
+  for (const match of line.matchAll(SUMMARY_COUNTS)) summary[match[2] as keyof typeof summary] = Number.parseInt(match[1] ?? '0', 10);
+  return summary;
+}
+
+/** Why a finished block's results cannot be libtest's own, or undefined when they agree with its summary. */
+function findInconsistency(block: TestBlock): string | undefined {
+  const { summary, results, announced } = block;
+  if (results.length > announced) return `${results.length} result lines for ${announced} announced test(s)`;
+  if (!summary) return undefined;
+  const read = {
+    passed: results.filter((result) => result.status === 'PASSED' && !result.isMeasured).length,
+    failed: results.filter((result) => result.status === 'FAILED').length,
+    ignored: results.filter((result) => result.status === 'SKIPPED').length,
+    measured: results.filter((result) => result.isMeasured).length,
+  };
+  const differing = (Object.keys(read) as (keyof typeof read)[]).filter((key) => read[key] !== summary[key]);
+  if (differing.length === 0) return undefined;
+  return differing.map((key) => `${read[key]} ${key} read, libtest counted ${summary[key]}`).join('; ');
+}
+
+/** Doc tests in one block, ordered by line so `[2]` numbering follows the source, not completion order. */
+function orderDocTests(results: TestBlock['results']): TestBlock['results'] {
+  const lineOf = (name: string): number => Number.parseInt(DOC_TEST_NAME.exec(name)?.[2] ?? '0', 10);
+  const docTests = results.filter((result) => DOC_TEST_NAME.test(result.name)).sort((left, right) => lineOf(left.name) - lineOf(right.name));
+  return [...results.filter((result) => !DOC_TEST_NAME.test(result.name)), ...docTests];
+}
+
+function idOf(target: string | undefined, name: string): string {
+  const doc = DOC_TEST_NAME.exec(name);
+  const stable = doc ? `${doc[1] ?? ''}${doc[3] ?? ''}` : name;
+  return target === undefined ? stable : `${target}::${stable}`;
+}
+
 /**
  * cargo test / libtest text output. Id: `<test crate>::<module path>::<test>`, where the test
  * crate is the binary's crate name from cargo's `Running` / `Doc-tests` headers (the library's
  * unit tests are `mylib::tests::x`, an integration test file `tests/api.rs` is `api::x`, doc
- * tests `mylib::src/lib.rs - add (line 5)`): the real Rust path, unique across targets.
- * cargo prints the headers on stderr and results on stdout; when they come apart the k-th
- * `running N tests` block is paired with the k-th header. A ` - should panic` suffix is dropped.
+ * tests `mylib::src/lib.rs - add`, without libtest's `(line 5)` so a fix that moves lines keeps
+ * the id; several examples on one item are told apart by line order, `[2]`). cargo prints the
+ * headers on stderr and results on stdout; when they come apart the k-th `running N tests` block
+ * is paired with the k-th header. A ` - should panic` suffix is dropped.
+ *
+ * A test can write libtest-looking lines to stdout (`io::stdout()` bypasses capture; so does
+ * `--nocapture`), so results are read only between `running N tests` and the block's
+ * `failures:` / `test result:` line, and a block must agree with libtest's own counts: more result
+ * lines than announced, or counts unlike its `test result:` line, refuse the whole report. A block
+ * that never printed its summary (the binary crashed or was killed) keeps only its failures.
  */
 function parseCargo(input: ReportInput): ParsedReport {
-  const stdoutLines = splitLines(input.stdout);
+  const text = input.reportFile ?? input.stdout;
+  if (input.reportFile !== undefined && input.reportFile.trim() === '') {
+    return createNoEvidenceReport('cargo', 'the cargo test output file is empty: cargo crashed or was killed before writing it');
+  }
+  const stdoutLines = splitLines(text);
   const stderrLines = splitLines(input.stderr);
   const warnings: string[] = [];
   const headersInline = stdoutLines.some((line) => targetOfHeader(line) !== undefined);
@@ -49,50 +112,61 @@ function parseCargo(input: ReportInput): ParsedReport {
     }
   }
 
-  const recorder = new TestIdRecorder('disambiguate');
+  const blocks: TestBlock[] = [];
   let target: string | undefined;
-  let blockIndex = 0;
-  let summaries = 0;
-  let expected = 0;
-  let seenInBlock = 0;
-  let isInBlock = false;
-  const closeBlock = (): void => {
-    if (isInBlock && seenInBlock < expected) {
-      warnings.push(`test crate ${target ?? '(unknown)'} announced ${expected} test(s) but reported ${seenInBlock}; the output was probably truncated`);
-    }
-    isInBlock = false;
-  };
+  let block: TestBlock | undefined;
+  let isReading = false;
   for (const line of stdoutLines) {
     const header = headersInline ? targetOfHeader(line) : undefined;
     if (header !== undefined) {
       target = header;
+      block = undefined;
       continue;
     }
-    const block = RUNNING_BLOCK.exec(line);
-    if (block) {
-      closeBlock();
-      if (!headersInline) target = separateTargets[blockIndex];
-      blockIndex += 1;
-      expected = Number.parseInt(block[1] ?? '0', 10);
-      seenInBlock = 0;
-      isInBlock = true;
+    const running = RUNNING_BLOCK.exec(line);
+    if (running) {
+      if (!headersInline) target = separateTargets[blocks.length];
+      block = { target, announced: Number.parseInt(running[1] ?? '0', 10), results: [], summary: undefined };
+      blocks.push(block);
+      isReading = true;
       continue;
     }
-    const result = RESULT_LINE.exec(line);
+    if (!block) continue;
+    if (SUMMARY_LINE.test(line)) {
+      block.summary = readSummary(line);
+      isReading = false;
+      continue;
+    }
+    if (CAPTURED_OUTPUT_HEADER.test(line)) {
+      isReading = false;
+      continue;
+    }
+    const result = isReading ? RESULT_LINE.exec(line) : null;
     if (result) {
-      const name = (result[1] ?? '').replace(/ - should panic$/, '');
       const word = result[2] ?? '';
       const status = word === 'FAILED' ? 'FAILED' : word.startsWith('ignored') ? 'SKIPPED' : 'PASSED';
-      recorder.record(target === undefined ? name : `${target}::${name}`, status);
-      seenInBlock += 1;
-      continue;
-    }
-    if (SUMMARY_LINE.test(line)) {
-      summaries += 1;
-      isInBlock = false;
+      block.results.push({ name: (result[1] ?? '').replace(/ - should panic$/, ''), status, isMeasured: word.startsWith('bench:') });
     }
   }
-  closeBlock();
+
+  const recorder = new TestIdRecorder('disambiguate');
+  for (const finished of blocks) {
+    const inconsistency = findInconsistency(finished);
+    if (inconsistency !== undefined) {
+      return createNoEvidenceReport(
+        'cargo',
+        `the results of test crate ${finished.target ?? '(unknown)'} disagree with libtest's own counts (${inconsistency}): something other than libtest printed result lines, so no result is trusted`,
+        warnings,
+      );
+    }
+    let results = orderDocTests(finished.results);
+    if (finished.summary === undefined) {
+      warnings.push(`test crate ${finished.target ?? '(unknown)'} announced ${finished.announced} test(s) but reported ${results.length} and no "test result:" line (crashed, killed or truncated); only its failures are kept`);
+      results = results.filter((result) => result.status === 'FAILED');
+    }
+    for (const result of results) recorder.record(idOf(finished.target, result.name), result.status);
+  }
+  const summaries = blocks.filter((finished) => finished.summary !== undefined).length;
 
   const compileErrors = [...stdoutLines, ...stderrLines].flatMap((line) => COMPILE_ERROR.exec(line)?.[1] ?? []);
   const failedTargets = stderrLines.filter((line) => TARGET_FAILED.test(line)).length;
