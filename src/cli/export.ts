@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { exportFromStore } from '../pipeline/export-from-store.js';
+import { lockRunState } from '../pipeline/run-pipeline.js';
+import { ensureWritableDirectory } from '../pipeline/writable-directory.js';
 import { addStoreOptions, openExistingStore, type StoreOptions } from './store-option.js';
 
 export function register(program: Command): void {
@@ -12,9 +14,12 @@ export function register(program: Command): void {
     .option('-o, --out <dir>', 'output directory (default: the config output directory)')
     .option('--lists-as-json-strings', 'write FAIL_TO_PASS / PASS_TO_PASS as JSON strings, as on dataset hubs')
     .action(async (options: StoreOptions & { out?: string; listsAsJsonStrings?: boolean }) => {
-      const { store, outputDirectory } = await openExistingStore(options);
+      const { store, outputDirectory, storePath } = await openExistingStore(options);
+      let locks: ReturnType<typeof lockRunState> = [];
       try {
-        const out = path.resolve(options.out ?? outputDirectory ?? 'swe-mirror-out');
+        const out = ensureWritableDirectory(options.out ?? outputDirectory ?? 'swe-mirror-out', 'The output directory');
+        // A run writing the same store or directory would make the export inconsistent: refuse, naming it.
+        locks = lockRunState({ storePath, outputDirectory: out, command: ['swe-mirror', ...process.argv.slice(2)].join(' ') });
         const result = await exportFromStore(store, out, { listsAsJsonStrings: options.listsAsJsonStrings ?? false });
         process.stdout.write(`exported ${result.taskCount} tasks\n`);
         for (const file of [result.sweBenchFile, ...result.multiSweBenchFiles, ...result.bundles, ...result.gymSpecs, ...result.statsFiles]) {
@@ -23,6 +28,7 @@ export function register(program: Command): void {
         process.stdout.write(`\n${result.stats.text}\n`);
       } finally {
         store.close();
+        for (const lock of locks.reverse()) lock.release();
       }
     });
 }

@@ -10,6 +10,8 @@ import { createModel } from '../llm/create-model.js';
 import { resolveModelConfig } from '../llm/model-config.js';
 import { mirrorCandidate } from '../mirror/mirror-candidate.js';
 import type { MirrorEvent, MirrorOutcome } from '../mirror/types.js';
+import { decideSandbox } from '../pipeline/sandbox-policy.js';
+import { ensureWritableDirectory } from '../pipeline/writable-directory.js';
 import { createLocalRuntime } from '../runtime/local.js';
 
 export interface MirrorCommandFlags {
@@ -29,6 +31,7 @@ export interface MirrorCommandFlags {
   cache?: boolean;
   record?: string;
   replay?: string;
+  unsafeNoSandbox?: boolean;
 }
 
 function line(text: string): void {
@@ -129,6 +132,9 @@ export async function writeTaskDirectory(directory: string, outcome: MirrorOutco
 export async function runMirrorCommand(flags: MirrorCommandFlags): Promise<MirrorOutcome> {
   const loaded = await loadGymSpec(flags.gym);
   const source = await readSourceFile(flags.source);
+  // Refuse before any model call when LLM-written code would run unsandboxed (DESIGN section 3, rule 5).
+  const sandbox = await decideSandbox({ command: 'mirror', unsafeNoSandbox: flags.unsafeNoSandbox ?? false, isReplayedModel: flags.replay !== undefined });
+  if (sandbox.warning) process.stderr.write(`${sandbox.warning}\n`);
   const dataDirectory = resolveDataDirectory(flags.dataDir);
   const config = resolveModelConfig({
     flags: {
@@ -145,10 +151,10 @@ export async function runMirrorCommand(flags: MirrorCommandFlags): Promise<Mirro
     ...(flags.replay ? { replayPath: flags.replay } : {}),
     onRetry: ({ retry, delayMs, failure }) => line(`  model: ${describeFailure(failure)}; retry ${retry} in ${(delayMs / 1000).toFixed(1)} s`),
   });
-  const runtime = createLocalRuntime();
+  const runtime = createLocalRuntime({ sandbox: sandbox.runtimeSandbox });
   line(`gym ${loaded.spec.name}: preparing (reused when already prepared)`);
   const gym = await prepareGym(loaded, { dataDirectory, runtime });
-  const outDirectory = path.resolve(flags.out ?? `swe-mirror-task-${gym.spec.name}-${source.repo.replace(/[^\w.-]+/g, '__')}-${source.number}`);
+  const outDirectory = ensureWritableDirectory(flags.out ?? `swe-mirror-task-${gym.spec.name}-${source.repo.replace(/[^\w.-]+/g, '__')}-${source.number}`, 'The task directory');
   line(`mirroring ${source.repo}#${source.number} into ${gym.spec.name} with ${model.id}`);
   const retriesPerStep = parseCount('retries', flags.retries, 0);
   const samples = parseCount('samples', flags.samples, 1);
@@ -165,7 +171,11 @@ export async function runMirrorCommand(flags: MirrorCommandFlags): Promise<Mirro
       ...(temperature === undefined || Number.isNaN(temperature) ? {} : { temperature }),
     },
     logDirectory: path.join(outDirectory, 'logs'),
-    verifyOptions: { ...(repeats === undefined ? {} : { repeats: { run: 1, test: repeats, fix: repeats } }), ...(flags.strict ? { strict: true } : {}) },
+    verifyOptions: {
+      ...(repeats === undefined ? {} : { repeats: { run: 1, test: repeats, fix: repeats } }),
+      ...(flags.strict ? { strict: true } : {}),
+      unsafeNoSandbox: sandbox.record.unsafeNoSandbox,
+    },
     onEvent: (event) => {
       const text = describeMirrorEvent(event);
       if (text !== undefined) line(text);
@@ -211,6 +221,7 @@ export function register(program: Command): void {
     .option('--no-cache', 'do not read or write the model response cache')
     .option('--record <file>', 'append every model answer to this JSONL recording')
     .option('--replay <file>', 'answer every model call from this recording (offline)')
+    .option('--unsafe-no-sandbox', 'run even without a sandbox (bubblewrap): LLM-written code then runs unconfined; recorded in the verdict')
     .action(async (flags: MirrorCommandFlags) => {
       const outcome = await runMirrorCommand(flags);
       if (outcome.status !== 'verified') process.exitCode = 1;

@@ -12,8 +12,9 @@ export function register(program: Command): void {
       .requiredOption('-c, --config <file>', 'swe-mirror.yaml (see examples/demo/swe-mirror.yaml)')
       .option('--data-dir <dir>', 'where prepared gyms live (env SWE_MIRROR_DATA_DIR)')
       .option('--progress <format>', 'auto | live | plain | ndjson', 'auto')
-      .option('--no-export', 'stop after dedup'),
-  ).action(async (options: ModelCommandOptions & { config: string; dataDir?: string; progress: string; export: boolean }) => {
+      .option('--no-export', 'stop after dedup')
+      .option('--unsafe-no-sandbox', 'run even without a sandbox (bubblewrap): LLM-written code then runs unconfined; recorded in every verdict and task'),
+  ).action(async (options: ModelCommandOptions & { config: string; dataDir?: string; progress: string; export: boolean; unsafeNoSandbox?: boolean }) => {
     const loaded = await loadRunConfig(options.config);
     const reporter = createReporter({ format: options.progress as 'auto' });
     let result: Awaited<ReturnType<typeof runPipeline>>;
@@ -29,6 +30,8 @@ export function register(program: Command): void {
         },
         ...(options.dataDir ? { dataDirectory: options.dataDir } : {}),
         skipExport: !options.export,
+        ...(options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
+        command: ['swe-mirror', ...process.argv.slice(2)].join(' '),
       });
     } finally {
       reporter.close();
@@ -36,5 +39,10 @@ export function register(program: Command): void {
     process.stdout.write(`\n${result.stats.text}\n`);
     if (result.exportDirectory) process.stdout.write(`\nDataset written to ${result.exportDirectory} (tasks.jsonl, multi-swe-bench/, bundles/, stats.txt)\n`);
     process.stdout.write(`Finished in ${(result.durationMs / 1000).toFixed(1)} s.\n`);
+    if (result.leftPending > 0) {
+      // Infrastructure trouble (model endpoint, disk): the work is not lost, but the run is not complete.
+      process.stderr.write(`swe-mirror: ${result.leftPending} candidate${result.leftPending === 1 ? '' : 's'} left pending: rerun to continue.\n`);
+      process.exitCode = 3;
+    }
   });
 }

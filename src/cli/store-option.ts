@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { loadRunConfig } from '../config/run-config.js';
 import { SweMirrorError } from '../core/errors.js';
 import { Store } from '../store/store.js';
@@ -17,7 +18,7 @@ export function addStoreOptions(command: Command): Command {
 }
 
 /** Open the store named by --store, or the one of --config; it must already exist. */
-export async function openExistingStore(options: StoreOptions): Promise<{ store: Store; outputDirectory?: string }> {
+export async function openExistingStore(options: StoreOptions): Promise<{ store: Store; storePath: string; outputDirectory?: string }> {
   let file = options.store;
   let outputDirectory: string | undefined;
   if (!file && options.config) {
@@ -41,5 +42,5 @@ export async function openExistingStore(options: StoreOptions): Promise<{ store:
       hint: 'Run `swe-mirror run --config <file>` first, or check the path.',
     });
   }
-  return { store: Store.open(file), ...(outputDirectory ? { outputDirectory } : {}) };
+  return { store: Store.open(file), storePath: path.resolve(file), ...(outputDirectory ? { outputDirectory } : {}) };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadGymSpec } from '../config/load-gym-spec.js';
 import { SweMirrorError } from '../core/errors.js';
+import { decodePatchBytes } from '../edits/patch-text.js';
 import type { TestState, Verdict } from '../core/records.js';
 import { prepareGym, type GymPrepareEvent } from '../gym/prepare.js';
 import { createLocalRuntime } from '../runtime/local.js';
@@ -54,8 +55,9 @@ function parseRuns(value: string): number {
 
 async function readTaskPatch(taskDirectory: string, name: string, isRequired: boolean): Promise<string | undefined> {
   const file = path.join(taskDirectory, name);
+  let bytes: Buffer;
   try {
-    return await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (cause) {
     if (!isRequired && (cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new SweMirrorError({
@@ -66,6 +68,8 @@ async function readTaskPatch(taskDirectory: string, name: string, isRequired: bo
       cause,
     });
   }
+  // Refuses non-UTF-8 bytes and CRLF-converted patches with the reason, instead of changing them silently.
+  return decodePatchBytes(bytes, file);
 }
 
 function describePrepareEvent(event: GymPrepareEvent): string | undefined {

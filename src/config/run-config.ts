@@ -47,6 +47,12 @@ export const runConfigSchema = z
     gyms: z.array(z.string().min(1)).min(1).describe('Gym spec files.'),
     sources: z.array(sourceSchema).min(1),
     model: z.unknown().optional().describe('Model section; see docs/models.md.'),
+    unsafeNoSandbox: z
+      .union([z.boolean(), z.literal('replayed-models')])
+      .default(false)
+      .describe(
+        'Run without a sandbox when bubblewrap is missing: true always, "replayed-models" only when every model answer is replayed from a recording (the offline demo); recorded in every verdict and task.',
+      ),
     filter: z
       .object({ llm: z.boolean().default(true).describe('Run the LLM mirrorability filter.') })
       .strict()

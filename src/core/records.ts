@@ -101,6 +101,16 @@ export interface PerTestStatus {
   fix: TestStatus;
 }
 
+/** Whether a task's suite runs were isolated; recorded in every verdict and task (DESIGN section 3, rule 5). */
+export interface SandboxRecord {
+  /** Every run went through the sandbox (bubblewrap) with every protection the runtime knows applied. */
+  isolated: boolean;
+  /** The user explicitly chose to run without a sandbox (--unsafe-no-sandbox or the config key `unsafeNoSandbox`). */
+  unsafeNoSandbox: boolean;
+  /** The protections the runtime reported missing, in its words (empty when isolated). */
+  missing: string[];
+}
+
 /** The verifier's answer for one task. */
 export interface Verdict {
   schemaVersion: number;
@@ -117,6 +127,7 @@ export interface Verdict {
   runner: string;
   parser: string;
   level: 'test' | 'assertion';
+  sandbox: SandboxRecord;
 }
 
 /** An accepted task: everything an export needs. */
@@ -138,4 +149,6 @@ export interface Task {
   model: string;
   costUsd: number;
   createdAt: string;
+  /** How its verification runs were isolated; absent in tasks stored before swe-mirror recorded it. */
+  sandbox?: SandboxRecord;
 }

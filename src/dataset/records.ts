@@ -12,6 +12,11 @@ export interface ExportGym {
   commit: string;
 }
 
+/** How the task's verification runs were isolated (DESIGN section 3, rule 5); null for tasks stored before it was recorded. */
+function sandboxFields(task: Task) {
+  return task.sandbox ? { isolated: task.sandbox.isolated, unsafe_no_sandbox: task.sandbox.unsafeNoSandbox, missing: [...task.sandbox.missing] } : null;
+}
+
 /** SWE-bench field names for the test lists: real lists, or the JSON-string form dataset hubs use. */
 function testList(values: readonly string[], asJsonString: boolean): string[] | string {
   return asJsonString ? JSON.stringify(values) : [...values];
@@ -49,6 +54,7 @@ export function toSweBenchRecord(task: Task, gym: ExportGym, baseCommit: string,
     test_command: gym.spec.test.command,
     install_commands: gym.spec.install,
     image_name: gym.spec.image ?? null,
+    sandbox: sandboxFields(task),
   };
 }
 
@@ -108,5 +114,6 @@ export function toMultiSweBenchRecord(task: Task, gym: ExportGym, number: number
     instance_id: task.instanceId,
     language: task.language,
     mirror_patch: task.mirrorPatch,
+    sandbox: sandboxFields(task),
   };
 }

@@ -15,7 +15,7 @@ export async function filterStage(input: {
   model: ChatModel;
   concurrency: number;
   reporter: PipelineReporter;
-}): Promise<void> {
+}): Promise<{ kept: number; leftPending: number }> {
   const { store, reporter } = input;
   const pending = store.candidatesAt('pending-llm-filter').filter((candidate) => input.gyms.has(candidate.gym));
   reporter.onEvent({ type: 'stage-start', stage: 'filter', total: pending.length });
@@ -27,6 +27,7 @@ export async function filterStage(input: {
   };
   const limit = pLimit(input.concurrency);
   let kept = 0;
+  let leftPending = 0;
   await Promise.all(
     pending.map((candidate) =>
       limit(async () => {
@@ -41,10 +42,12 @@ export async function filterStage(input: {
           reporter.onEvent({ type: 'item-done', stage: 'filter', item, outcome: verdict.kept ? 'ok' : 'lost', detail: verdict.reason.slice(0, 120) });
         } catch (error) {
           // Left pending: an infrastructure failure (model down) is retried by the next run.
+          leftPending += 1;
           reporter.onEvent({ type: 'item-done', stage: 'filter', item, outcome: 'failed', detail: describeError(error) });
         }
       }),
     ),
   );
-  reporter.onEvent({ type: 'stage-done', stage: 'filter', summary: `${kept}/${pending.length} judged mirrorable` });
+  reporter.onEvent({ type: 'stage-done', stage: 'filter', summary: `${kept}/${pending.length} judged mirrorable${leftPending > 0 ? `, ${leftPending} left pending` : ''}` });
+  return { kept, leftPending };
 }

@@ -43,6 +43,7 @@ export function taskFromOutcome(gym: PreparedGym, candidate: StoredCandidate, ou
     model,
     costUsd: outcome.attempt.totals.costUsd,
     createdAt: new Date().toISOString(),
+    sandbox: outcome.verdict.sandbox,
   };
 }
 
@@ -59,7 +60,8 @@ function lossOf(outcome: MirrorOutcome): { stage: 'mirror-failed' | 'rejected-by
  * Mirror every candidate waiting for it. Each in-flight candidate works on its own working copy
  * of its gym; model calls and test runs are bounded separately by the model and runtime given.
  * Each outcome is stored in one transaction as soon as it is known, so a kill loses at most the
- * candidates in flight, whose model answers are in the response cache.
+ * candidates in flight, whose model answers are in the response cache. A candidate that ends on an
+ * infrastructure error stays pending; their count is returned so the caller can say so.
  */
 export async function mirrorStage(input: {
   gyms: ReadonlyMap<string, PreparedGym>;
@@ -69,11 +71,11 @@ export async function mirrorStage(input: {
   concurrency: number;
   retriesPerStep: number;
   samples: number;
-  verify: { strict: boolean; repeats: { run: number; test: number; fix: number } };
+  verify: { strict: boolean; repeats: { run: number; test: number; fix: number }; unsafeNoSandbox?: boolean };
   maxCandidatesPerGym?: number;
   logDirectory: string;
   reporter: PipelineReporter;
-}): Promise<void> {
+}): Promise<{ verified: number; leftPending: number }> {
   const { store, reporter } = input;
   const perGym = new Map<string, number>();
   const pending = store.candidatesAt('pending-mirror').filter((candidate) => {
@@ -85,6 +87,7 @@ export async function mirrorStage(input: {
   reporter.onEvent({ type: 'stage-start', stage: 'mirror', total: pending.length });
   const limit = pLimit(input.concurrency);
   let verified = 0;
+  let leftPending = 0;
   await Promise.all(
     pending.map((candidate) =>
       limit(async () => {
@@ -125,6 +128,7 @@ export async function mirrorStage(input: {
           }
         } catch (error) {
           // Infrastructure trouble (model unreachable, disk): left pending for the next run.
+          leftPending += 1;
           reporter.onEvent({ type: 'item-done', stage: 'mirror', item, outcome: 'failed', detail: describeError(error) });
         } finally {
           await lease?.release().catch(() => undefined);
@@ -132,5 +136,6 @@ export async function mirrorStage(input: {
       }),
     ),
   );
-  reporter.onEvent({ type: 'stage-done', stage: 'mirror', summary: `${verified}/${pending.length} verified` });
+  reporter.onEvent({ type: 'stage-done', stage: 'mirror', summary: `${verified}/${pending.length} verified${leftPending > 0 ? `, ${leftPending} left pending` : ''}` });
+  return { verified, leftPending };
 }

@@ -9,6 +9,7 @@ import { planDuplicates } from '../dataset/dedup.js';
 import { createModel, type CreateModelOptions } from '../llm/create-model.js';
 import { resolveModelConfig, type ModelFlags } from '../llm/model-config.js';
 import { createLocalRuntime } from '../runtime/local.js';
+import { acquireExclusiveLock, type HeldLock } from '../store/exclusive-lock.js';
 import { Store } from '../store/store.js';
 import { collectIntoStore } from './collect-into-store.js';
 import type { PipelineReporter } from './events.js';
@@ -18,6 +19,8 @@ import { limitModel, limitRuntime } from './limits.js';
 import { withLogFile } from './log-file.js';
 import { mirrorStage } from './mirror-stage.js';
 import { prepareGyms } from './prepare-gyms.js';
+import { decideSandbox, type UnsafeNoSandboxSetting } from './sandbox-policy.js';
+import { ensureWritableDirectory } from './writable-directory.js';
 
 export interface RunPipelineOptions {
   loaded: LoadedRunConfig;
@@ -32,24 +35,44 @@ export interface RunPipelineOptions {
   dataDirectory?: string;
   /** Skip the export step. */
   skipExport?: boolean;
+  /** Run without a sandbox when none is available (--unsafe-no-sandbox); wins over the config key. */
+  unsafeNoSandbox?: boolean;
+  /** How the holder of the store lock is named to a second process; default `swe-mirror run`. */
+  command?: string;
 }
 
 export interface RunPipelineResult {
   stats: StatsReport;
   exportDirectory?: string;
   durationMs: number;
+  /** Candidates that ended on an infrastructure error in this run and wait for the next one. */
+  leftPending: number;
 }
 
-function buildModel(options: RunPipelineOptions): ChatModel {
-  if (options.model) return options.model;
+function buildModel(options: RunPipelineOptions): { model: ChatModel; isReplayed: boolean } {
+  if (options.model) return { model: options.model, isReplayed: false };
   const { loaded } = options;
   const config = resolveModelConfig({ flags: options.modelFlags ?? {}, file: loaded.config.model, fileSource: loaded.configPath });
   const replayPath = options.modelOptions?.replayPath ?? (config.provider === 'replay' && config.replayFile ? loaded.resolvePath(config.replayFile) : undefined);
-  return createModel(config, {
+  const model = createModel(config, {
     ...(options.modelOptions?.noCache ? {} : { cacheDirectory: path.join(loaded.outputDirectory, 'llm-cache') }),
     ...(options.modelOptions?.recordPath ? { recordPath: options.modelOptions.recordPath } : {}),
     ...(replayPath ? { replayPath } : {}),
   });
+  return { model, isReplayed: replayPath !== undefined };
+}
+
+/** Lock the store and the output directory for this run, or refuse naming who holds them. */
+export function lockRunState(input: { storePath: string; outputDirectory: string; command: string }): HeldLock[] {
+  const locks: HeldLock[] = [];
+  try {
+    locks.push(acquireExclusiveLock(`${input.storePath}.lock`, { what: `The store ${input.storePath}`, command: input.command }));
+    locks.push(acquireExclusiveLock(path.join(input.outputDirectory, '.swe-mirror.lock'), { what: `The output directory ${input.outputDirectory}`, command: input.command }));
+  } catch (error) {
+    for (const lock of locks) lock.release();
+    throw error;
+  }
+  return locks;
 }
 
 /**
@@ -60,15 +83,25 @@ function buildModel(options: RunPipelineOptions): ChatModel {
 export async function runPipeline(options: RunPipelineOptions): Promise<RunPipelineResult> {
   const started = performance.now();
   const { loaded } = options;
-  const reporter = withLogFile(options.reporter, path.join(loaded.outputDirectory, 'run.log'));
   const config = loaded.config;
-  const store = Store.open(loaded.storePath);
+  const built = buildModel(options);
+  // Refuse before touching anything when LLM-written code would run unsandboxed (DESIGN section 3, rule 5).
+  const sandbox = options.runtime
+    ? undefined
+    : await decideSandbox({ command: 'run', unsafeNoSandbox: options.unsafeNoSandbox || (config.unsafeNoSandbox as UnsafeNoSandboxSetting), isReplayedModel: built.isReplayed });
+  ensureWritableDirectory(loaded.outputDirectory, 'The output directory');
+  ensureWritableDirectory(path.dirname(loaded.storePath), 'The store directory');
+  const locks = lockRunState({ storePath: loaded.storePath, outputDirectory: loaded.outputDirectory, command: options.command ?? 'swe-mirror run' });
+  let store: Store | undefined;
   try {
+    const reporter = withLogFile(options.reporter, path.join(loaded.outputDirectory, 'run.log'));
+    if (sandbox?.warning) reporter.onEvent({ type: 'notice', message: sandbox.warning });
+    store = Store.open(loaded.storePath);
     const testLimit = pLimit(loaded.testConcurrency);
     const modelLimit = pLimit(config.concurrency.model);
-    const baseRuntime = options.runtime ?? createLocalRuntime();
+    const baseRuntime = options.runtime ?? createLocalRuntime({ sandbox: sandbox?.runtimeSandbox ?? 'auto' });
     const runtime = limitRuntime(baseRuntime, testLimit);
-    const model = limitModel(buildModel(options), modelLimit);
+    const model = limitModel(built.model, modelLimit);
     const dataDirectory = options.dataDirectory ?? (config.dataDir ? loaded.resolvePath(config.dataDir) : undefined);
 
     const gyms = await prepareGyms({ specPaths: loaded.gymSpecPaths, store, runtime: baseRuntime, ...(dataDirectory ? { dataDirectory } : {}), reporter });
@@ -81,10 +114,10 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunPipel
       });
     }
     await collectIntoStore({ loaded, gyms, store, model, reporter });
-    if (config.filter.llm) await filterStage({ gyms, store, model, concurrency: config.concurrency.model, reporter });
+    const filtered = config.filter.llm ? await filterStage({ gyms, store, model, concurrency: config.concurrency.model, reporter }) : { leftPending: 0 };
     // Candidates in flight: enough to keep both the model and the test runners busy.
     const candidateConcurrency = Math.max(1, Math.min(config.concurrency.model + loaded.testConcurrency, os.availableParallelism() * 2));
-    await mirrorStage({
+    const mirrored = await mirrorStage({
       gyms,
       store,
       model,
@@ -92,7 +125,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunPipel
       concurrency: candidateConcurrency,
       retriesPerStep: config.mirror.retriesPerStep,
       samples: config.mirror.samples,
-      verify: { strict: config.verify.strict, repeats: config.verify.repeats },
+      verify: { strict: config.verify.strict, repeats: config.verify.repeats, unsafeNoSandbox: sandbox?.record.unsafeNoSandbox ?? false },
       ...(config.mirror.maxCandidatesPerGym ? { maxCandidatesPerGym: config.mirror.maxCandidatesPerGym } : {}),
       logDirectory: path.join(loaded.outputDirectory, 'logs'),
       reporter,
@@ -110,8 +143,14 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunPipel
       exportDirectory = loaded.outputDirectory;
       reporter.onEvent({ type: 'stage-done', stage: 'export', summary: `${result.taskCount} tasks → ${result.sweBenchFile}` });
     }
-    return { stats: readStats(store), ...(exportDirectory ? { exportDirectory } : {}), durationMs: performance.now() - started };
+    return {
+      stats: readStats(store),
+      ...(exportDirectory ? { exportDirectory } : {}),
+      durationMs: performance.now() - started,
+      leftPending: filtered.leftPending + mirrored.leftPending,
+    };
   } finally {
-    store.close();
+    store?.close();
+    for (const lock of locks.reverse()) lock.release();
   }
 }

@@ -5,6 +5,7 @@ import { SweMirrorError } from '../core/errors.js';
 import { RECORD_SCHEMA_VERSION, type FilterVerdict, type LlmCallRecord, type SourcePR, type Task } from '../core/records.js';
 import { hashFixContent } from '../dataset/fix-content.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import { assertSqliteFileOrAbsent } from './sqlite-file.js';
 
 /** Where a candidate is. Pending stages are resumable work; the others are final outcomes. */
 export const CANDIDATE_STAGES = [
@@ -64,6 +65,7 @@ export class Store {
   /** Open (and migrate) a store; refuses a store written by a newer swe-mirror. */
   static open(file: string): Store {
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    assertSqliteFileOrAbsent(file);
     let database: Database.Database;
     try {
       database = new Database(file);

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { SweMirrorError } from '../core/errors.js';
 import type { Runtime } from '../core/process.js';
-import { RECORD_SCHEMA_VERSION, type TestState, type Verdict, type VerdictReason } from '../core/records.js';
+import { RECORD_SCHEMA_VERSION, type SandboxRecord, type TestState, type Verdict, type VerdictReason } from '../core/records.js';
 import { withDirectoryLock } from '../gym/directory-lock.js';
 import { resetWorkingCopy as resetWithGit } from '../gym/reset.js';
 import { runSuite as runSuiteInSandbox } from '../gym/run-suite.js';
@@ -44,6 +44,8 @@ export interface VerifyTaskOptions {
   runSuite?: SuiteRunner;
   /** Default: git reset --hard + git clean (ignored install artefacts kept). */
   resetWorkingCopy?: (workdir: string, commit: string) => Promise<void>;
+  /** The user opted out of the sandbox (--unsafe-no-sandbox); recorded in the verdict. */
+  unsafeNoSandbox?: boolean;
 }
 
 const WORKING_COPY_WAIT_MS = 60 * 60 * 1000;
@@ -63,8 +65,11 @@ async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, optio
   const reset = options.resetWorkingCopy ?? resetWithGit;
   const runSuite = options.runSuite ?? runSuiteInSandbox;
   const repeats = resolveRepeats(options.repeats);
+  // What the runtime says it cannot enforce, plus what any run reported missing.
+  const missing = new Set((await options.runtime.describeProtections()).missing);
   const verdict = (fields: Partial<Verdict> & Pick<Verdict, 'valid' | 'reasons'>): Verdict => {
-    const result = emptyVerdict(gym, fields);
+    const sandbox: SandboxRecord = { isolated: missing.size === 0, unsafeNoSandbox: options.unsafeNoSandbox ?? false, missing: [...missing] };
+    const result = emptyVerdict(gym, { ...fields, sandbox });
     emit({ type: 'verdict', verdict: result });
     return result;
   };
@@ -98,6 +103,7 @@ async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, optio
         const logPath = options.logDirectory ? path.join(options.logDirectory, `${state}-${repeat}.log`) : undefined;
         const suite = await runSuite(gym, { runtime: options.runtime, workdir, ...(logPath ? { logPath } : {}) });
         const { process: result, report } = suite;
+        for (const protection of result.missingProtections) missing.add(protection);
         if (report.level === 'assertion') level = 'assertion';
         results[state].push({ tests: report.tests, hasEvidence: report.hasEvidence, timedOut: result.timedOut, outOfMemory: result.outOfMemory });
         runs.push({
@@ -161,6 +167,7 @@ function emptyVerdict(gym: PreparedGym, fields: Partial<Verdict> & Pick<Verdict,
     parser: gym.spec.test.report.format,
     level: fields.level ?? 'test',
     runs: fields.runs ?? [],
+    sandbox: fields.sandbox ?? { isolated: false, unsafeNoSandbox: false, missing: ['not recorded'] },
     tests: fields.tests ?? {},
   };
 }
