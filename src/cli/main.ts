@@ -10,6 +10,7 @@ import { register as registerStatus } from './status.js';
 import { register as registerExport } from './export.js';
 import { register as registerStats } from './stats.js';
 import { register as registerValidateExport } from './validate-export.js';
+import { register as registerView } from './view.js';
 import { register as registerEvaluate } from './evaluate.js';
 
 /** Build the CLI program; exported so tests can drive it in-process. */
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     registerStats,
     registerValidateExport,
     registerEvaluate,
+    registerView,
   ]) {
     register(program);
   }

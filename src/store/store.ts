@@ -102,6 +102,42 @@ export class Store {
     return new Store(database);
   }
 
+  /** Open an existing store read-only (the viewer): no migration, no write, refuses a newer schema. */
+  static openReadOnly(file: string): Store {
+    let database: Database.Database;
+    try {
+      database = new Database(file, { readonly: true, fileMustExist: true });
+    } catch (cause) {
+      throw new SweMirrorError({
+        code: 'STORE_OPEN_FAILED',
+        kind: 'user',
+        message: `Cannot open the store ${file} read-only: ${(cause as Error).message}`,
+        hint: 'Check the path: it should be a state.sqlite written by `swe-mirror run`.',
+        cause,
+      });
+    }
+    const current = database.pragma('user_version', { simple: true }) as number;
+    if (current > LATEST_SCHEMA_VERSION) {
+      database.close();
+      throw new SweMirrorError({
+        code: 'STORE_TOO_NEW',
+        kind: 'user',
+        message: `The store ${file} has schema version ${current}, but this swe-mirror knows versions up to ${LATEST_SCHEMA_VERSION}.`,
+        hint: 'Upgrade swe-mirror to read this store.',
+      });
+    }
+    if (current === 0) {
+      database.close();
+      throw new SweMirrorError({
+        code: 'STORE_NOT_A_STORE',
+        kind: 'user',
+        message: `${file} is an SQLite file but not a swe-mirror store (it has no schema version).`,
+        hint: 'Point at the state.sqlite of a `swe-mirror run` output directory.',
+      });
+    }
+    return new Store(database);
+  }
+
   close(): void {
     this.database.close();
   }
