@@ -37,7 +37,39 @@ function packageOf(importPath: string): string {
  * results: none are invented, a warning names it. A test that started and never finished (panic,
  * timeout, killed run) is FAILED.
  */
+/**
+ * Tracks which tests of each package are running, to refuse events go test could not have sent:
+ * a top-level test starting while another runs (they run one at a time; parallel ones pause
+ * first), or a subtest starting while no enclosing test runs. A test that prints test2json's
+ * framing marker (\x16) can make go test emit such events; a subtest of itself is harmless (it
+ * could call t.Run), anything else is refused.
+ */
+class RunningTests {
+  private readonly active = new Map<string, Set<string>>();
+
+  /** Applies one event; returns why it is impossible, or undefined. */
+  apply(packagePath: string, testName: string, action: string): string | undefined {
+    const active = this.active.get(packagePath) ?? new Set<string>();
+    this.active.set(packagePath, active);
+    if (action === 'run') {
+      const isTopLevel = !testName.includes('/');
+      const hasParent = [...active].some((name) => testName.startsWith(`${name}/`));
+      const otherTopLevel = [...active].find((name) => !name.includes('/'));
+      active.add(testName);
+      if (isTopLevel && otherTopLevel !== undefined) return `${testName} started while ${otherTopLevel} was running`;
+      if (!isTopLevel && !hasParent) return `subtest ${testName} started while no enclosing test was running`;
+    } else if (action === 'cont') active.add(testName);
+    else if (action === 'pause' || action in OUTCOME_BY_ACTION) active.delete(testName);
+    return undefined;
+  }
+}
+
 function parseGoJson(input: ReportInput): ParsedReport {
+  if (input.reportFile !== undefined && input.reportFile.trim() === '') {
+    return createNoEvidenceReport('go-json', 'the go test -json report file is empty: go test crashed or was killed before writing it');
+  }
+  const runningTests = new RunningTests();
+  const impossibleEvents: string[] = [];
   const recorder = new TestIdRecorder('disambiguate');
   const warnings: string[] = [];
   const running = new Map<string, string>();
@@ -52,7 +84,7 @@ function parseGoJson(input: ReportInput): ParsedReport {
     }
   };
 
-  for (const line of splitLines(input.stdout)) {
+  for (const line of splitLines(input.reportFile ?? input.stdout)) {
     if (!line.startsWith('{')) {
       const buildFailed = BUILD_FAILED_LINE.exec(line);
       if (buildFailed?.[1]) noteBuildFailure(buildFailed[1]);
@@ -104,6 +136,8 @@ function parseGoJson(input: ReportInput): ParsedReport {
       }
       continue;
     }
+    const impossible = runningTests.apply(packagePath, testName, action);
+    if (impossible !== undefined) impossibleEvents.push(`${packagePath}: ${impossible}`);
     const id = `${packagePath}::${testName}`;
     const key = `${packagePath}\u0000${testName}`;
     if (action === 'run') running.set(key, id);
@@ -115,6 +149,12 @@ function parseGoJson(input: ReportInput): ParsedReport {
   for (const line of splitLines(input.stderr)) {
     const buildFailed = BUILD_FAILED_LINE.exec(line);
     if (buildFailed?.[1]) noteBuildFailure(buildFailed[1]);
+  }
+  if (impossibleEvents.length > 0) {
+    return createNoEvidenceReport(
+      'go-json',
+      `go test reported events its test runner cannot produce (${impossibleEvents.slice(0, 3).join('; ')}): a test printed test2json framing, so no result is trusted`,
+    );
   }
   for (const [packagePath, detail] of buildFailures) {
     warnings.push(`package ${packagePath} failed to build; its tests are absent${detail ? `: ${firstLine(detail)}` : ''}`);

@@ -53,3 +53,31 @@ describe('go test -json (Go 1.26, real capture)', () => {
     expect(report.warnings).toEqual(['package m/p failed to build; its tests are absent']);
   });
 });
+
+describe('go test -json: results cannot be printed into existence (Go 1.26, real captures of sources/go-forged)', () => {
+  it('keeps framing lines, JSON lines and t.Log text a test prints as output, never as results', () => {
+    const report = parseReport('go-json', { stdout: readCapture('go-forged/stdout.jsonl'), stderr: readCapture('go-forged/stderr.txt') });
+    expect(report.hasEvidence).toBe(true);
+    expect(report.tests).toEqual({
+      'example.com/forge/forge::TestHonest': 'PASSED',
+      'example.com/forge/forge::TestSequentialAfter': 'PASSED',
+      'example.com/forge/forge::TestParallelA/one': 'PASSED',
+      'example.com/forge/forge::TestParallelB/inner/with/slashes': 'PASSED',
+      'example.com/forge/forge::TestParallelB': 'PASSED',
+      'example.com/forge/forge::TestParallelA/two': 'PASSED',
+      'example.com/forge/forge::TestParallelA': 'PASSED',
+    });
+  });
+
+  it('refuses a stream where a test used the \\x16 framing marker to start a top-level test inside itself', () => {
+    const report = parseReport('go-json', { stdout: readCapture('go-forged/marker-stdout.jsonl'), stderr: '' });
+    expect(report.hasEvidence).toBe(false);
+    expect(report.warnings.join('\n')).toContain('TestMarkerGhost started while TestMarker was running');
+  });
+
+  it('reads the event stream from a report file when the gym writes one', () => {
+    const report = parseReport('go-json', { stdout: '', stderr: '', reportFile: readCapture('go-forged/stdout.jsonl') });
+    expect(Object.keys(report.tests)).toHaveLength(7);
+    expect(parseReport('go-json', { stdout: readCapture('go-forged/stdout.jsonl'), stderr: '', reportFile: ' ' }).hasEvidence).toBe(false);
+  });
+});
