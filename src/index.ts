@@ -17,8 +17,9 @@ export { getReportParser, parseReport } from './reports/index.js';
 export { applyPatch, checkPatch, invertPatch, listPatchFiles, classifyPatchFiles, assertPatchConfined, diffWorkingCopy } from './edits/patch.js';
 export { applySearchReplaceBlocks, testFilesOnly, nonTestFilesOnly } from './edits/search-replace.js';
 export { parseSearchReplaceBlocks } from './edits/search-replace-parse.js';
-export { verifyTask } from './verify/verify-task.js';
-export { judgeTask } from './verify/judge.js';
+export { verifyTask, DEFAULT_REPEATS, type VerifyTaskOptions, type VerifyEvent, type SuiteRunner } from './verify/verify-task.js';
+export type { TaskPatches } from './verify/sanity.js';
+export { judgeTask, type JudgeInput, type Judgement, type StateRunResult } from './verify/judge.js';
 export * from './llm/index.js';
 export { mirrorCandidate } from './mirror/mirror-candidate.js';
 export type { MirrorInput, MirrorOutcome, AttemptLog } from './mirror/types.js';
@@ -27,7 +28,17 @@ export { Store, CANDIDATE_STAGES, type CandidateStage } from './store/store.js';
 export { readFunnel, type Funnel } from './store/funnel.js';
 export { planDuplicates } from './dataset/dedup.js';
 export { computeLanguageStats, renderStats } from './dataset/stats.js';
-export { exportDataset } from './dataset/export.js';
+export { exportDataset, type ExportOptions, type ExportResult } from './dataset/export.js';
+export { taskTag } from './dataset/materialize.js';
+export {
+  validateExport,
+  type ValidateExportInput,
+  type ValidateExportResult,
+  type ValidateExportEvent,
+  type TaskValidation,
+  type GymValidation,
+  type ValidationError,
+} from './validate/validate-export.js';
 export { runPipeline, type RunPipelineOptions } from './pipeline/run-pipeline.js';
 export { exportFromStore, readStats } from './pipeline/export-from-store.js';
 export { createReporter } from './pipeline/reporters.js';
