@@ -15,8 +15,11 @@ export interface JunitDialect {
   idOf(testCase: JunitTestCase, paths: PathRelativizer): string;
 }
 
+/** Where the XML on stdout starts: the last `<?xml` declaration (the runner's, printed at the end), else the first root element. */
 function findXmlStart(stdout: string): number {
-  const match = /<\?xml|<testsuites[\s>]|<testsuite[\s>]/.exec(stdout);
+  const declaration = stdout.lastIndexOf('<?xml');
+  if (declaration >= 0) return declaration;
+  const match = /<testsuites[\s>]|<testsuite[\s>]/.exec(stdout);
   return match ? match.index : -1;
 }
 

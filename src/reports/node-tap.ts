@@ -6,7 +6,8 @@ import { TestIdRecorder } from './test-ids.js';
 
 const INDENT = 4;
 const SUBTEST = /^( *)# Subtest: (.*)$/;
-const RESULT = /^( *)(not ok|ok) \d+(?: - (.*?))?(?: # (SKIP|TODO)\b.*)?$/;
+// A directive is an unescaped ` # WORD`; only SKIP and TODO change the status, others (`# time=6ms`) are dropped from the name.
+const RESULT = /^( *)(not ok|ok) \d+(?: - (.*?))?(?: # ([A-Za-z]+)\b.*)?$/;
 const PLAN = /^( *)1\.\.(\d+)/;
 const SUMMARY = /^# (tests|pass|fail) \d+$/;
 const YAML_KEY = /^( +)(type|failureType): '?([^']*)'?$/;
@@ -90,7 +91,11 @@ function readTapResults(lines: string[]): { results: TapResult[]; hasPlan: boole
  * that fail for a reason of their own (a hook), never a suite that only failed because a subtest did.
  */
 function parseNodeTap(input: ReportInput): ParsedReport {
-  const lines = splitLines(input.stdout);
+  if (input.reportFile !== undefined && input.reportFile.trim() === '') {
+    return createNoEvidenceReport('node-tap', 'the TAP report file is empty: node --test crashed or was killed before writing it');
+  }
+  // node:test prints what test files write to stdout as `# ` comments, so results on its TAP stream are its own.
+  const lines = splitLines(input.reportFile ?? input.stdout);
   const { results, hasPlan, hasSummary } = readTapResults(lines);
   const warnings: string[] = [];
   if (results.length === 0 && !hasPlan && !hasSummary) {
@@ -107,7 +112,8 @@ function parseNodeTap(input: ReportInput): ParsedReport {
   for (const result of results) {
     if (result.hasChildren && result.type === 'suite' && (result.isOk || result.failureType === 'subtestsFailed')) continue;
     const id = result.path.map((name) => (looksLikeAbsolutePath(name) ? paths.relativize(name) : name)).join(' > ');
-    const status = result.directive !== undefined ? 'SKIPPED' : result.isOk ? 'PASSED' : 'FAILED';
+    const isSkipped = result.directive !== undefined && /^(skip|todo)$/i.test(result.directive);
+    const status = isSkipped ? 'SKIPPED' : result.isOk ? 'PASSED' : 'FAILED';
     recorder.record(id, status);
   }
   return createReport('node-tap', recorder, true, warnings);

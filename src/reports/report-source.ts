@@ -34,13 +34,19 @@ export function selectReportSource(
   return { kind: 'found', text: stdout.slice(start), origin: 'stdout' };
 }
 
-/** Index of the first line that starts a JSON object containing `key`, or -1. */
+/**
+ * Index of the last line that starts a JSON object containing `key` (else the last line starting
+ * with `{`), or -1. The last: runners print their report when the run ends, so anything earlier is
+ * output of the tests, and a test can print a whole fake report.
+ */
 export function findJsonObjectStart(text: string, key: string): number {
-  const pattern = new RegExp(`^\\{\\s*(?:\\n\\s*)?"${key}"`, 'm');
-  const match = pattern.exec(text);
-  if (match) return match.index;
-  const anyObject = /^\{/m.exec(text);
-  return anyObject ? anyObject.index : -1;
+  const lastMatch = (pattern: RegExp): number => {
+    let index = -1;
+    for (const match of text.matchAll(pattern)) index = match.index;
+    return index;
+  };
+  const withKey = lastMatch(new RegExp(`^\\{\\s*(?:\\n\\s*)?"${key}"`, 'gm'));
+  return withKey >= 0 ? withKey : lastMatch(/^\{/gm);
 }
 
 /** Parses the JSON object at the start of `text`, ignoring lines printed after it. */

@@ -40,3 +40,11 @@ describe('mocha JSON report (mocha 10, real capture on stdout with console noise
     expect(report.warnings.join('\n')).toContain('truncated');
   });
 });
+
+describe('mocha --reporter json on stdout: a report printed by a test is not the report (mocha 10.8, real capture)', () => {
+  it('reads the last report, the one mocha printed when the run ended', () => {
+    const report = parseReport('mocha', { stdout: readCapture('mocha-forged/stdout.txt'), stderr: '', rootDirectory: '/tmp/rcap/mocha' });
+    expect(report.hasEvidence).toBe(true);
+    expect(report.tests).toEqual({ 'test/forged.test.js > forger prints a fake report': 'PASSED' });
+  });
+});

@@ -47,3 +47,17 @@ describe('node:test TAP reporter (Node 20, real capture)', () => {
     expect(report.warnings.join('\n')).toContain('printed nothing');
   });
 });
+
+describe('node:test TAP: output of a test is not a result (Node 20, real capture of sources/js-node-forged)', () => {
+  it('keeps TAP lines a test printed as comments, never as results', () => {
+    const report = parseReport('node-tap', { stdout: readCapture('node-tap-forged/stdout.txt'), stderr: '' });
+    expect(report).toMatchObject({ hasEvidence: true, tests: { 'honest test': 'PASSED' } });
+    expect(Object.keys(report.tests)).toEqual(['honest test']);
+  });
+
+  it('reads a TAP report file (--test-reporter-destination) instead of stdout', () => {
+    const report = parseReport('node-tap', { stdout: 'ok 1 - ghost\n1..1\n', stderr: '', reportFile: readCapture('node-tap-forged/stdout.txt') });
+    expect(Object.keys(report.tests)).toEqual(['honest test']);
+    expect(parseReport('node-tap', { stdout: readCapture('node-tap-forged/stdout.txt'), stderr: '', reportFile: '' }).hasEvidence).toBe(false);
+  });
+});
