@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SweMirrorError } from '../core/errors.js';
@@ -35,5 +36,13 @@ export async function loadGymSpec(specPath: string): Promise<LoadedGymSpec> {
   const spec = parseYamlWithSchema(text, gymSpecSchema, { source: specPath, code: 'GYM_SPEC_INVALID', what: 'gym spec' });
   const isRemote = REMOTE_REPO.test(spec.repo);
   const repoLocation = isRemote ? spec.repo : path.resolve(path.dirname(absolute), spec.repo);
+  if (!isRemote && !statSync(repoLocation, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new SweMirrorError({
+      code: 'GYM_REPO_NOT_FOUND',
+      kind: 'user',
+      message: `The gym ${spec.name}'s repo ${spec.repo} (${repoLocation}) is not a directory${statSync(repoLocation, { throwIfNoEntry: false }) ? '' : ': it does not exist'}.`,
+      hint: `Set \`repo:\` in ${specPath} to a git URL, or to a local directory relative to the spec file.`,
+    });
+  }
   return { spec, specPath: absolute, repoLocation, isRemote, text };
 }

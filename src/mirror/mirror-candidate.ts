@@ -195,7 +195,7 @@ async function runSteps(input: MirrorInput, context: StepContext, workspace: Wor
     outcome: verdict.valid ? 'ok' : 'failed',
     startedAt,
     durationMs: performance.now() - started,
-    details: { valid: verdict.valid, FAIL_TO_PASS: verdict.FAIL_TO_PASS, reasons },
+    details: { valid: verdict.valid, FAIL_TO_PASS: verdict.FAIL_TO_PASS, reasons, sandbox: verdict.sandbox },
     ...(verdict.valid ? {} : { feedback: reasons.join('; ') }),
   });
   if (!verdict.valid) {

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ async function writeSpec(text: string): Promise<string> {
   const directory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-spec-'));
   const file = path.join(directory, 'gym.yaml');
   await writeFile(file, text);
+  await mkdir(path.join(directory, 'code'));
   return file;
 }
 
@@ -23,6 +24,17 @@ describe('loadGymSpec', () => {
     expect(loaded.spec.baselineRuns).toBe(3);
     expect(loaded.isRemote).toBe(false);
     expect(loaded.repoLocation).toBe(path.join(path.dirname(file), 'code'));
+  });
+
+  it('refuses a local repo that does not exist, naming it', async () => {
+    const file = await writeSpec(
+      ['name: demo', 'language: python', 'repo: ./missing', 'test:', '  command: pytest -rA', '  report: { format: pytest-ra }', 'testFiles: ["tests/**"]'].join('\n'),
+    );
+    const error = await loadGymSpec(file).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SweMirrorError);
+    expect((error as SweMirrorError).code).toBe('GYM_REPO_NOT_FOUND');
+    expect((error as SweMirrorError).kind).toBe('user');
+    expect((error as SweMirrorError).message).toContain(path.join(path.dirname(file), 'missing'));
   });
 
   it('reports every problem at once', async () => {
