@@ -1,4 +1,4 @@
-import { marked } from 'marked';
+import { Marked } from 'marked';
 import sanitizeHtml from 'sanitize-html';
 
 /** HTML that is safe to emit as is: built by `html` (which escapes) or by a sanitizer. */
@@ -42,7 +42,7 @@ export function trusted(value: string): SafeHtml {
 const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   allowedTags: [...sanitizeHtml.defaults.allowedTags.filter((tag) => tag !== 'img'), 'del', 'input'],
   allowedAttributes: {
-    a: ['href', 'title'],
+    a: ['href', 'title', 'rel', 'target'],
     code: ['class'],
     input: ['type', 'checked', 'disabled'],
     ol: ['start'],
@@ -59,12 +59,15 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   },
 };
 
+/** Raw HTML inside Markdown is shown as text, as a tracker would show it; the sanitizer is the second wall. */
+const markdownRenderer = new Marked({ gfm: true, renderer: { html: (token) => escapeHtml(token.text) } });
+
 /**
  * Markdown (LLM-written statements, PR and issue bodies) as sanitized HTML: scripts, handlers,
  * styles, images (which would fetch from elsewhere) and non-web links are removed.
  */
 export function renderMarkdown(markdown: string): SafeHtml {
-  const rendered = marked.parse(markdown, { async: false, gfm: true });
+  const rendered = markdownRenderer.parse(markdown, { async: false });
   return new SafeHtml(sanitizeHtml(rendered, SANITIZE_OPTIONS));
 }
 
