@@ -58,7 +58,7 @@ export function createViewerApp(store: Store, source: ViewerSource, audit: Audit
     await next();
     context.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     context.header('X-Content-Type-Options', 'nosniff');
-    context.header('Referrer-Policy', 'no-referrer');
+    context.header('Referrer-Policy', 'same-origin'); // no-referrer would make the browser send `Origin: null` on our own form posts
     context.header('X-Frame-Options', 'DENY');
     context.header('Cache-Control', 'no-store');
   });

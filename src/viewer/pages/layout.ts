@@ -13,7 +13,7 @@ export function layout(input: { title: string; body: SafeHtml; head?: SafeHtml; 
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${input.title} · swe-mirror view</title>
 <link rel="stylesheet" href="/assets/diff2html.css">
 <link rel="stylesheet" href="/assets/viewer.css">
