@@ -10,6 +10,7 @@ export const REPORT_FORMATS = [
   'vitest',
   'mocha',
   'node-tap',
+  'tap',
   'node-junit',
   'pytest-junit',
   'pytest-ra',

@@ -9,6 +9,7 @@ import { nodeJunitParser } from './node-junit.js';
 import { nodeTapParser } from './node-tap.js';
 import { pytestJunitParser } from './pytest-junit.js';
 import { pytestRaParser } from './pytest-ra.js';
+import { tapParser } from './tap.js';
 import { vitestParser } from './vitest.js';
 
 const PARSERS: Record<ReportFormat, ReportParser> = {
@@ -17,6 +18,7 @@ const PARSERS: Record<ReportFormat, ReportParser> = {
   vitest: vitestParser,
   mocha: mochaParser,
   'node-tap': nodeTapParser,
+  tap: tapParser,
   'node-junit': nodeJunitParser,
   'pytest-junit': pytestJunitParser,
   'pytest-ra': pytestRaParser,
