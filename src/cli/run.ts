@@ -33,12 +33,21 @@ export function register(program: Command): void {
         ...(options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
         command: ['swe-mirror', ...process.argv.slice(2)].join(' '),
       });
-    } finally {
+    } catch (error) {
       reporter.close();
+      throw error;
     }
-    process.stdout.write(`\n${result.stats.text}\n`);
-    if (result.exportDirectory) process.stdout.write(`\nDataset written to ${result.exportDirectory} (tasks.jsonl, multi-swe-bench/, bundles/, stats.txt)\n`);
-    process.stdout.write(`Finished in ${(result.durationMs / 1000).toFixed(1)} s.\n`);
+    // With --progress ndjson stdout carries JSON lines only: the table goes to stderr and, as data, into a summary event.
+    const isNdjson = options.progress === 'ndjson';
+    const { text, ...stats } = result.stats;
+    if (isNdjson) {
+      reporter.onEvent({ type: 'summary', tasks: stats.funnel.tasks, leftPending: result.leftPending, durationMs: result.durationMs, ...(result.exportDirectory ? { exportDirectory: result.exportDirectory } : {}), stats, text });
+    }
+    reporter.close();
+    const out = isNdjson ? process.stderr : process.stdout;
+    out.write(`\n${text}\n`);
+    if (result.exportDirectory) out.write(`\nDataset written to ${result.exportDirectory} (tasks.jsonl, multi-swe-bench/, bundles/, stats.txt)\n`);
+    out.write(`Finished in ${(result.durationMs / 1000).toFixed(1)} s.\n`);
     if (result.leftPending > 0) {
       // Infrastructure trouble (model endpoint, disk): the work is not lost, but the run is not complete.
       process.stderr.write(`swe-mirror: ${result.leftPending} candidate${result.leftPending === 1 ? '' : 's'} left pending: rerun to continue.\n`);

@@ -1,3 +1,5 @@
+import type { StatsReport } from './export-from-store.js';
+
 /** Pipeline stages as the reporter shows them. */
 export const PIPELINE_STAGES = ['prepare', 'collect', 'filter', 'mirror', 'dedup', 'export'] as const;
 export type PipelineStage = (typeof PIPELINE_STAGES)[number];
@@ -8,7 +10,9 @@ export type PipelineEvent =
   | { type: 'item-done'; stage: PipelineStage; item: string; outcome: 'ok' | 'lost' | 'failed'; detail?: string }
   | { type: 'stage-done'; stage: PipelineStage; summary: string }
   | { type: 'model-usage'; inputTokens: number; outputTokens: number; costUsd: number; cached: boolean }
-  | { type: 'notice'; message: string };
+  | { type: 'notice'; message: string }
+  /** The end of a run: what `swe-mirror run` prints as its table, as data (NDJSON) or text (plain, live). */
+  | { type: 'summary'; tasks: number; leftPending: number; durationMs: number; exportDirectory?: string; stats: Omit<StatsReport, 'text'>; text: string };
 
 /** Receives pipeline progress; the CLI picks a live, plain or NDJSON implementation. */
 export interface PipelineReporter {

@@ -1,45 +1,6 @@
 import cliProgress from 'cli-progress';
 import { PIPELINE_STAGES, type PipelineEvent, type PipelineReporter, type PipelineStage } from './events.js';
-
-interface StageCounts {
-  total: number;
-  done: number;
-  inFlight: number;
-  lost: number;
-  failed: number;
-  startedAt: number;
-}
-
-/** Tracks counts per stage and model usage; shared by every reporter. */
-class Progress {
-  readonly stages = new Map<PipelineStage, StageCounts>();
-  tokens = 0;
-  costUsd = 0;
-
-  apply(event: PipelineEvent): StageCounts | undefined {
-    if (event.type === 'model-usage') {
-      this.tokens += event.inputTokens + event.outputTokens;
-      this.costUsd += event.costUsd;
-      return undefined;
-    }
-    if (event.type === 'notice') return undefined;
-    if (event.type === 'stage-start') {
-      const counts = { total: event.total, done: 0, inFlight: 0, lost: 0, failed: 0, startedAt: Date.now() };
-      this.stages.set(event.stage, counts);
-      return counts;
-    }
-    const counts = this.stages.get(event.stage);
-    if (!counts) return undefined;
-    if (event.type === 'item-start') counts.inFlight += 1;
-    if (event.type === 'item-done') {
-      counts.inFlight = Math.max(0, counts.inFlight - 1);
-      counts.done += 1;
-      if (event.outcome === 'lost') counts.lost += 1;
-      if (event.outcome === 'failed') counts.failed += 1;
-    }
-    return counts;
-  }
-}
+import { ProgressCounts, formatStageLine, formatUsageLine, wrapText } from './progress-lines.js';
 
 function describeEvent(event: PipelineEvent): string | undefined {
   switch (event.type) {
@@ -51,6 +12,8 @@ function describeEvent(event: PipelineEvent): string | undefined {
       return `[${event.stage}] done: ${event.summary}`;
     case 'notice':
       return event.message;
+    case 'summary':
+      return `\n${event.text}`;
     default:
       return undefined;
   }
@@ -77,53 +40,58 @@ export function createNdjsonReporter(write: (text: string) => void): PipelineRep
   };
 }
 
-/** A live terminal view: one bar per stage with done / in flight / lost / failed, rate, ETA, tokens and cost. */
+/** Terminal width to lay lines out in: one column short of the edge, so a full line never makes the terminal wrap. */
+function columnsOf(stream: NodeJS.WriteStream): number {
+  return Math.max((stream.columns || 80) - 1, 20);
+}
+
+/**
+ * A live terminal view: one bar per stage (done / total, running, lost, failed, time or ETA, rate) and a model-usage line,
+ * each laid out to the terminal's current width; failures are printed above the bars, wrapped, in full.
+ */
 export function createLiveReporter(stream: NodeJS.WriteStream): PipelineReporter {
-  const progress = new Progress();
-  const multibar = new cliProgress.MultiBar(
-    {
-      stream,
-      clearOnComplete: false,
-      hideCursor: true,
-      format: '{stage} |{bar}| {value}/{total} in flight {inFlight} lost {lost} failed {failed} {rate}/min ETA {eta_formatted} | {tokens} tok ${cost}',
-      etaBuffer: 20,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+  const progress = new ProgressCounts();
+  // The format function is called on every redraw, so elapsed times, ETAs and the width stay current.
+  const multibar = new cliProgress.MultiBar({
+    stream,
+    clearOnComplete: false,
+    hideCursor: true,
+    linewrap: false,
+    format: (_options, _params, payload: { render: () => string }) => payload.render(),
+  });
   const bars = new Map<PipelineStage, cliProgress.SingleBar>();
-  const payload = (stage: PipelineStage, counts: StageCounts) => {
-    const minutes = Math.max((Date.now() - counts.startedAt) / 60_000, 1 / 60);
-    return {
-      stage: stage.padEnd(7),
-      inFlight: counts.inFlight,
-      lost: counts.lost,
-      failed: counts.failed,
-      rate: (counts.done / minutes).toFixed(1),
-      tokens: progress.tokens,
-      cost: progress.costUsd.toFixed(4),
-    };
+  let usageBar: cliProgress.SingleBar | undefined;
+  const redraw = () => {
+    for (const stage of PIPELINE_STAGES) {
+      const counts = progress.stages.get(stage);
+      if (!counts) continue;
+      if (!bars.has(stage)) {
+        // Bars are created in stage order; the usage line is recreated so it stays last.
+        usageBar?.stop();
+        if (usageBar) multibar.remove(usageBar);
+        usageBar = undefined;
+        bars.set(stage, multibar.create(1, 0, { render: () => formatStageLine(stage, counts, { now: Date.now(), width: columnsOf(stream) }) }));
+      }
+      bars.get(stage)?.update(counts.done);
+    }
+    usageBar ??= multibar.create(1, 0, { render: () => formatUsageLine(progress, columnsOf(stream)) });
+    usageBar.update(progress.modelCalls);
   };
   return {
     onEvent(event) {
-      const counts = progress.apply(event);
-      if (event.type === 'notice') {
-        multibar.log(`${event.message}\n`);
+      progress.apply(event);
+      if (event.type === 'notice' || event.type === 'summary') {
+        if (event.type === 'notice') multibar.log(`${event.message}\n`);
         return;
       }
-      for (const stage of PIPELINE_STAGES) {
-        const stageCounts = progress.stages.get(stage);
-        if (!stageCounts) continue;
-        let bar = bars.get(stage);
-        if (!bar) {
-          bar = multibar.create(Math.max(stageCounts.total, 1), 0, payload(stage, stageCounts));
-          bars.set(stage, bar);
-        }
-        bar.setTotal(Math.max(stageCounts.total, stageCounts.done, 1));
-        bar.update(stageCounts.done, payload(stage, stageCounts));
+      if (event.type === 'item-done' && event.outcome === 'failed') {
+        const lines = [`failed  [${event.stage}] ${event.item}`, ...(event.detail ? wrapText(event.detail, columnsOf(stream)) : [])];
+        multibar.log(`${lines.join('\n')}\n`);
       }
-      if (event.type === 'item-done' && event.outcome === 'failed' && counts) multibar.log(`${describeEvent(event)}\n`);
+      redraw();
     },
     close() {
+      redraw();
       multibar.stop();
     },
   };
