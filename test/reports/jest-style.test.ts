@@ -72,3 +72,33 @@ describe('vitest JSON report (vitest 3, real capture)', () => {
     expect(report.warnings.join('\n')).toContain('the report file is missing');
   });
 });
+
+describe('jest 22 JSON (jest 22.4, real capture of sources/js-jest22 with --env=node)', () => {
+  const reportFile = readCapture('jest22/report.json');
+  const input = { stdout: '', stderr: '', reportFile, rootDirectory: '/tmp/rcap/jest22' };
+
+  it('coerces non-string titles as jest fullName does', () => {
+    const report = parseReport('jest', input);
+    expect(report.hasEvidence).toBe(true);
+    expect(report.tests).toEqual({
+      'test/dates.test.js > dates > 2010,6': 'PASSED',
+      'test/dates.test.js > dates > 42': 'FAILED',
+      'test/dates.test.js > dates > plain title': 'PASSED',
+      'test/dates.test.js > 7 > inside a numeric describe': 'PASSED',
+    });
+  });
+
+  it('ignores one odd row with a warning naming its path, keeping the rest', () => {
+    const value = JSON.parse(reportFile) as { testResults: { assertionResults: Record<string, unknown>[] }[] };
+    delete value.testResults[0]?.assertionResults[1]?.status;
+    const report = parseReport('jest', { ...input, reportFile: JSON.stringify(value) });
+    expect(Object.keys(report.tests)).toHaveLength(3);
+    expect(report.warnings.join('\n')).toContain('testResults.0.assertionResults.1.status: expected string, received undefined');
+  });
+
+  it('names the path and the problem when the JSON is not a jest report', () => {
+    const report = parseReport('jest', { ...input, reportFile: JSON.stringify({ testResults: 'none' }) });
+    expect(report.hasEvidence).toBe(false);
+    expect(report.warnings.join('\n')).toContain('testResults: expected array, received string');
+  });
+});
