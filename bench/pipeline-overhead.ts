@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const baseModel = createModel(modelConfig, { ...(replayPath ? { replayPath } : {}), cacheDirectory: path.join(output, 'llm-cache') });
   const model: ChatModel = { id: baseModel.id, complete: (request) => timed(() => baseModel.complete(request)) };
   const baseRuntime = createLocalRuntime();
-  const runtime: Runtime = { name: baseRuntime.name, run: (argv, options) => timed(() => baseRuntime.run(argv, options)), describeProtections: () => baseRuntime.describeProtections() };
+  const runtime: Runtime = { name: baseRuntime.name, mountsLayers: baseRuntime.mountsLayers, run: (argv, options) => timed(() => baseRuntime.run(argv, options)), describeProtections: () => baseRuntime.describeProtections() };
   let candidates = 0;
   const reporter: PipelineReporter = {
     onEvent: (event) => {

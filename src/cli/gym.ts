@@ -18,6 +18,8 @@ function describeEvent(event: GymPrepareEvent): string {
   switch (event.type) {
     case 'cached':
       return `already prepared at ${event.gym.preparedAt}: ${event.gym.workdir} (use --force to prepare again)`;
+    case 'tampered':
+      return `the prepared copy cannot be trusted any more (${event.problems.join('; ')}): preparing it again`;
     case 'source':
       return `${event.kind === 'remote' ? 'clone' : event.kind === 'local-git' ? 'clone (local)' : event.kind === 'local-bundle' ? 'clone (bundle)' : 'copy'} ${event.from} -> ${event.workdir}`;
     case 'checkout':

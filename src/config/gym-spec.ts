@@ -52,6 +52,12 @@ export const gymSpecSchema = z
       .describe('Globs that identify test files; everything else is source.'),
     timeLimitSeconds: z.number().positive().default(300).describe('Wall-time limit of one suite run.'),
     memoryLimitMB: z.number().int().positive().default(1024).describe('Memory limit of one suite run.'),
+    processLimit: z
+      .number()
+      .int()
+      .min(16)
+      .default(1024)
+      .describe('Most processes and threads one suite run may hold at once (a fork bomb stops here, labelled as such).'),
     env: z.record(z.string(), z.string()).default({}).describe('Extra environment variables for install and test.'),
     image: z.string().optional().describe('Container image for the docker runtime.'),
     baselineRuns: z.number().int().min(1).default(3).describe('Baseline suite runs at prepare time to find flaky tests.'),

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { SweMirrorError } from './errors.js';
 
 /** Fixed identity and dates so commits made by swe-mirror have stable ids. */
@@ -25,17 +26,73 @@ export interface GitResult {
 export interface GitOptions {
   env?: Record<string, string>;
   input?: string;
+  /**
+   * Read the operator's global git config (credential helpers, URL rewrites, proxies): only for cloning or
+   * fetching a gym from its remote, never for commands inside a working copy.
+   */
+  operatorConfig?: boolean;
+}
+
+/**
+ * Settings that keep swe-mirror's own git from running or trusting anything a repository could carry: no hooks,
+ * no fsmonitor command, no external diff or textconv programs, no pager, no credential helper, no protocol
+ * beyond local files and the network ones a clone needs.
+ */
+const HARDENED_CONFIG = [
+  'core.quotepath=false',
+  'core.autocrlf=false',
+  'commit.gpgsign=false',
+  'tag.gpgsign=false',
+  'core.hooksPath=/dev/null',
+  'core.fsmonitor=false',
+  'core.untrackedCache=false',
+  'core.pager=cat',
+  'diff.external=',
+  'protocol.ext.allow=never',
+  'submodule.recurse=false',
+  'safe.directory=*',
+].flatMap((setting) => ['-c', setting]);
+
+/** Variables of the caller's environment git may see: no secrets, no GIT_* redirections (GIT_DIR, GIT_CONFIG_*...). */
+const GIT_INHERITED = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'GIT_SSL_CAINFO', 'http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY'];
+
+/** The environment of a host git command run in `cwd`. */
+export function hardenedGitEnvironment(cwd: string, extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of GIT_INHERITED) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return {
+    ...env,
+    GIT_TERMINAL_PROMPT: '0',
+    LC_ALL: 'C',
+    // The operator's and the system's git config are not read: behaviour is the same on every machine.
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    // Replace objects and grafts could make a commit id stand for other content.
+    GIT_NO_REPLACE_OBJECTS: '1',
+    // Only the repository at cwd itself is used, never one discovered in a parent directory.
+    GIT_CEILING_DIRECTORIES: path.dirname(path.resolve(cwd)),
+    GIT_ALLOW_PROTOCOL: 'file:git:http:https:ssh',
+    ...extra,
+  };
+}
+
+function withoutConfigOverrides(env: Record<string, string>): Record<string, string> {
+  const { GIT_CONFIG_NOSYSTEM: _system, GIT_CONFIG_GLOBAL: _global, ...rest } = env;
+  return rest;
 }
 
 /**
  * Run git (trusted, on the host) with an argv array; a non-zero exit is returned, not thrown.
- * Throws only when git cannot start.
+ * Throws only when git cannot start. Git runs hardened (see HARDENED_CONFIG and hardenedGitEnvironment).
  */
 export function runGitRaw(cwd: string, args: string[], options: GitOptions = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-c', 'core.quotepath=false', '-c', 'core.autocrlf=false', '-c', 'commit.gpgsign=false', ...args], {
+    const child = spawn('git', [...HARDENED_CONFIG, ...args], {
       cwd,
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
+      env: options.operatorConfig ? { ...withoutConfigOverrides(hardenedGitEnvironment(cwd)), ...options.env } : hardenedGitEnvironment(cwd, options.env),
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const stdout: Buffer[] = [];

@@ -16,6 +16,21 @@ export interface ProcessResult {
   logPath?: string;
   /** Protections that were requested but could not be applied, said plainly. */
   missingProtections: string[];
+  /** The run hit its process-count limit (a fork bomb, or a suite that needs a higher `processLimit`). */
+  processLimitReached?: boolean;
+  /** Files named in `collect`, read after the run from what it left (undefined: absent, or not a regular file). */
+  collected?: Record<string, Buffer | undefined>;
+}
+
+/**
+ * A directory the run sees through a throw-away layer: `source` appears at `target` (default: the same path);
+ * the run may write there, and nothing it writes reaches `source` or outlives the run ('overlay'). A 'writable'
+ * layer is bound read-write instead: for preparation, where what the run writes is the point.
+ */
+export interface RunLayer {
+  source: string;
+  target?: string;
+  mode?: 'overlay' | 'writable';
 }
 
 export interface RunOptions {
@@ -27,8 +42,14 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Network is off unless asked for (installs need it, tests do not). */
   allowNetwork?: boolean;
-  /** Extra writable paths besides `cwd` and a private temp dir. */
+  /** Extra writable paths besides `cwd` and a private temp dir (bound read-write: what the run writes there stays). */
   writablePaths?: string[];
+  /** Directories shown through layers (see RunLayer); `cwd` may lie inside one (as the run sees it, at the target). */
+  layers?: RunLayer[];
+  /** Paths, as the run sees them, to read back after the run (report files); they must lie inside a layer or `cwd`. */
+  collect?: string[];
+  /** Limit on processes and threads the run may hold at once; default 1024. */
+  processLimit?: number;
   /** Cap for captured stdout+stderr; default 8 MiB. */
   outputLimitBytes?: number;
   /** Write combined output here as well. */
@@ -39,6 +60,11 @@ export interface RunOptions {
 /** Runs untrusted commands (test suites, installs) with limits. */
 export interface Runtime {
   readonly name: string;
+  /**
+   * Whether layers are mounted at their targets. When false (no sandbox), a layer's source is used in place,
+   * at its own path, and what the run writes there stays: the caller must reset it.
+   */
+  readonly mountsLayers: boolean;
   /** argv, never a shell string built by concatenation; use ['bash', '-c', specCommand] for spec commands. */
   run(argv: string[], options: RunOptions): Promise<ProcessResult>;
   /** What this runtime can and cannot enforce on this machine. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { RunOptions } from '../core/process.js';
+import type { RunLayer, RunOptions, Runtime } from '../core/process.js';
 import type { PreparedGym } from './types.js';
 
 /** Environment for installs and suite runs: build caches in the gym's cache dir, quiet colourless CI output, then the spec's env. */
@@ -12,6 +12,7 @@ export function buildGymEnvironment(
     GOCACHE: path.join(cacheDirectory, 'go-build'),
     GOPATH: path.join(cacheDirectory, 'go'),
     GOMODCACHE: path.join(cacheDirectory, 'go', 'pkg', 'mod'),
+    GOFLAGS: '-modcacherw',
     npm_config_cache: path.join(cacheDirectory, 'npm'),
     PIP_CACHE_DIR: path.join(cacheDirectory, 'pip'),
     XDG_CACHE_HOME: path.join(cacheDirectory, 'xdg'),
@@ -27,14 +28,34 @@ export function buildGymEnvironment(
 
 const MEBIBYTE = 1024 * 1024;
 
-/** Sandbox options for running a gym's own commands (suite, pre-check) in a working copy: its limits, env and cache, no network. */
-export function gymRunOptions(gym: PreparedGym, workdir: string): RunOptions {
+/**
+ * How a gym command sees the gym:
+ * - 'overlay' (every suite run and pre-check): the working copy at the prepared tree's path, the gym cache and
+ *   the warm temp directory, each through a throw-away layer; nothing the run writes survives it.
+ * - 'warm' (the first baseline run at prepare): the same three, writable, so runner caches (compiled test
+ *   binaries, the Go build cache, jest's cache in /tmp) are warmed once for every later run.
+ * - 'workspace' (an agent's shell): the working copy writable, so what the agent's commands change stays for its
+ *   next command; the cache and /tmp through throw-away layers as in 'overlay'.
+ */
+export type GymRunMode = 'overlay' | 'warm' | 'workspace';
+
+/** Sandbox options for running a gym's own commands (suite, pre-check) in a working copy: its limits, env, layers, no network. */
+export function gymRunOptions(gym: PreparedGym, workdir: string, runtime: Runtime, mode: GymRunMode = 'overlay'): RunOptions {
+  // Every working copy appears at the prepared tree's path: paths written at install time (virtualenv shebangs) hold.
+  const cwd = runtime.mountsLayers ? gym.workdir : workdir;
+  const layerMode = mode === 'warm' ? 'writable' : 'overlay';
+  const layers: RunLayer[] = [
+    { source: workdir, target: cwd, mode: mode === 'workspace' ? 'writable' : layerMode },
+    { source: gym.cacheDirectory, mode: layerMode },
+    ...(gym.tmpDirectory ? [{ source: gym.tmpDirectory, target: '/tmp', mode: layerMode } as const] : []),
+  ];
   return {
-    cwd: workdir,
+    cwd,
     timeoutMs: gym.spec.timeLimitSeconds * 1000,
     memoryBytes: gym.spec.memoryLimitMB * MEBIBYTE,
-    env: buildGymEnvironment(workdir, gym.cacheDirectory, gym.spec.env),
-    writablePaths: [gym.cacheDirectory],
+    processLimit: gym.spec.processLimit,
+    env: buildGymEnvironment(cwd, gym.cacheDirectory, gym.spec.env),
+    ...(runtime.mountsLayers ? { layers } : { writablePaths: [gym.cacheDirectory] }),
     allowNetwork: false,
   };
 }

@@ -96,7 +96,7 @@ export async function materializeGymSource(loaded: LoadedGymSpec, workdir: strin
     await runGit(workdir, ['add', '-A']);
     await runGit(workdir, ['commit', '-q', '--no-verify', '--allow-empty', '-m', `swe-mirror: ${loaded.spec.name} fixture`], { env: DETERMINISTIC_COMMIT_ENVIRONMENT });
   } else {
-    await runGit(path.dirname(workdir), ['clone', '-q', ...(kind === 'local-git' ? ['--no-hardlinks'] : []), loaded.repoLocation, workdir]);
+    await runGit(path.dirname(workdir), ['clone', '-q', ...(kind === 'local-git' ? ['--no-hardlinks'] : []), loaded.repoLocation, workdir], { operatorConfig: kind === 'remote' });
     // A clone of a bundle brings its branches; the task tags come along so each task's buggy commit is at hand.
     if (kind === 'local-bundle') await runGit(workdir, ['fetch', '-q', '--tags', loaded.repoLocation]);
   }

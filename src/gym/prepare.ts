@@ -11,7 +11,9 @@ import { withDirectoryLock } from './directory-lock.js';
 import { buildGymEnvironment } from './gym-environment.js';
 import { classifyGymSource, computeSpecHash, materializeGymSource, type GymSourceKind } from './gym-source.js';
 import { gymDirectoryPath, readPreparedGym, savePreparedGym } from './prepared-gym-store.js';
-import { resetWorkingCopy } from './reset.js';
+import { findIntegrityProblems } from './integrity.js';
+import { resetGymWorkingCopy } from './reset.js';
+import { runGit } from '../core/git.js';
 import { runSuite } from './run-suite.js';
 import type { PreparedGym } from './types.js';
 
@@ -20,6 +22,7 @@ export { listPreparedGyms, loadPreparedGym } from './prepared-gym-store.js';
 /** Progress of a preparation, for reporters. */
 export type GymPrepareEvent =
   | { type: 'cached'; gym: PreparedGym }
+  | { type: 'tampered'; problems: string[] }
   | { type: 'source'; kind: GymSourceKind; from: string; workdir: string }
   | { type: 'checkout'; commit: string }
   | { type: 'install'; index: number; total: number; command: string }
@@ -56,14 +59,20 @@ export async function prepareGym(loaded: LoadedGymSpec, options: PrepareGymOptio
   return withDirectoryLock(`${directory}.lock`, LOCK_WAIT_MS, async () => {
     const existing = options.force ? undefined : await readPreparedGym(directory);
     if (existing) {
-      emit({ type: 'cached', gym: existing });
-      return existing;
+      // Reused only if nothing could make host git run a program there or read other content than recorded.
+      const problems = await findIntegrityProblems(existing.workdir, existing.commit);
+      if (problems.length === 0) {
+        emit({ type: 'cached', gym: existing });
+        return existing;
+      }
+      emit({ type: 'tampered', problems });
     }
     await rm(directory, { recursive: true, force: true });
     const workdir = path.join(directory, 'repo');
     const cacheDirectory = path.join(directory, 'cache');
+    const tmpDirectory = path.join(directory, 'tmp');
     const logDirectory = path.join(directory, 'logs');
-    await Promise.all([mkdir(cacheDirectory, { recursive: true }), mkdir(logDirectory, { recursive: true })]);
+    await Promise.all([cacheDirectory, tmpDirectory, logDirectory].map((entry) => mkdir(entry, { recursive: true })));
 
     emit({ type: 'source', kind: classifyGymSource(loaded), from: loaded.repoLocation, workdir });
     const commit = await materializeGymSource(loaded, workdir);
@@ -73,19 +82,27 @@ export async function prepareGym(loaded: LoadedGymSpec, options: PrepareGymOptio
     const runtime = options.runtime ?? createLocalRuntime();
     await runInstall(loaded, runtime, workdir, cacheDirectory, logDirectory, emit);
 
-    const partial = { spec: loaded.spec, loaded, specHash, directory, workdir, commit, cacheDirectory };
+    // Tracked files as committed, whatever the install rewrote (lock files...); its artefacts stay.
+    await runGit(workdir, ['checkout', '-f', '-q', '--detach', commit]);
+    const partial = { spec: loaded.spec, loaded, specHash, directory, workdir, commit, cacheDirectory, tmpDirectory };
     const runs = options.baselineRuns ?? loaded.spec.baselineRuns;
-    const baseline = await runBaseline(partial, runtime, options.reportParser, logDirectory, runs, emit);
-    const gym: PreparedGym = { ...partial, baseline, preparedAt: new Date().toISOString() };
+    const { baseline, preserved } = await runBaseline(partial, runtime, options.reportParser, logDirectory, runs, emit);
+    const gym: PreparedGym = { ...partial, baseline, preserved, preparedAt: new Date().toISOString() };
     await savePreparedGym(gym);
     emit({ type: 'prepared', gym });
     return gym;
   });
 }
 
-async function excludeArtefacts(workdir: string, reportFile: string | undefined): Promise<void> {
-  const patterns = [...KEPT_ARTEFACTS, ...(reportFile ? [`/${reportFile.replace(/^\.\//, '')}`] : [])];
+async function excludeArtefacts(workdir: string, reportFile: string | undefined, extra: string[] = []): Promise<void> {
+  const patterns = [...KEPT_ARTEFACTS, ...(reportFile ? [`/${reportFile.replace(/^\.\//, '')}`] : []), ...extra.map((entry) => `/${entry}`)];
   await appendFile(path.join(workdir, '.git', 'info', 'exclude'), `\n# swe-mirror: install artefacts kept across resets\n${patterns.join('\n')}\n`);
+}
+
+/** Untracked and ignored top-level paths of the prepared tree (what install and warm-up left): reset keeps exactly these. */
+async function listPreserved(workdir: string): Promise<string[]> {
+  const listed = await runGit(workdir, ['ls-files', '--others', '--directory', '--no-empty-directory', '-z']);
+  return [...new Set(listed.split('\0').filter(Boolean))].sort();
 }
 
 async function runInstall(
@@ -130,15 +147,26 @@ async function runBaseline(
   logDirectory: string,
   runs: number,
   emit: (event: GymPrepareEvent) => void,
-): Promise<PreparedGym['baseline']> {
+): Promise<{ baseline: PreparedGym['baseline']; preserved: string[] }> {
   const statuses: TestStatusMap[] = [];
   const durationsMs: number[] = [];
   // A provisional baseline makes the partial gym a PreparedGym for runSuite, which reads only spec, paths and commit.
   const provisional: PreparedGym = { ...gym, baseline: { tests: {}, runs: 0, quarantined: [], durationsMs: [] }, preparedAt: '' };
   for (let index = 1; index <= runs; index += 1) {
-    await resetWorkingCopy(gym.workdir, gym.commit);
     const logPath = path.join(logDirectory, `baseline-${index}.log`);
-    const run = await runSuite(provisional, { runtime, logPath, ...(reportParser ? { reportParser } : {}) });
+    // The first run warms the runner caches in place (tree, cache, /tmp); every later one runs through throw-away layers.
+    const mode = index === 1 ? 'warm' : 'overlay';
+    const run = await runSuite(provisional, { runtime, logPath, mode, ...(reportParser ? { reportParser } : {}) });
+    if (index === 1) {
+      await runGit(gym.workdir, ['checkout', '-f', '-q', '--detach', gym.commit]);
+      const report = gym.spec.test.report.file;
+      if (report) await rm(path.join(gym.workdir, report), { force: true });
+      provisional.preserved = await listPreserved(gym.workdir);
+      await excludeArtefacts(gym.workdir, undefined, provisional.preserved);
+    } else if (!runtime.mountsLayers) {
+      // Without layers the run wrote into the prepared tree itself.
+      await resetGymWorkingCopy(provisional, gym.workdir);
+    }
     if (!run.report.hasEvidence) {
       const flags = [run.process.timedOut ? 'timed out' : '', run.process.outOfMemory ? 'ran out of memory' : ''].filter(Boolean).join(', ');
       throw new SweMirrorError({
@@ -153,10 +181,13 @@ async function runBaseline(
     durationsMs.push(run.process.durationMs);
     emit({ type: 'baseline-run', index, total: runs, durationMs: run.process.durationMs, ...countStatuses(run.report.tests) });
   }
-  await resetWorkingCopy(gym.workdir, gym.commit);
+  if (provisional.preserved === undefined) {
+    provisional.preserved = await listPreserved(gym.workdir);
+    await excludeArtefacts(gym.workdir, undefined, provisional.preserved);
+  }
   const quarantined = findFlakyTests(statuses);
   emit({ type: 'quarantined', tests: quarantined });
-  return { tests: statuses[0] ?? {}, runs, quarantined, durationsMs };
+  return { baseline: { tests: statuses[0] ?? {}, runs, quarantined, durationsMs }, preserved: provisional.preserved ?? [] };
 }
 
 /** Last lines of the combined (interleaved) log, or of the captured output when there is no log. */

@@ -7,7 +7,8 @@ import { resolveDataDirectory } from './data-dir.js';
 import { computeSpecHash } from './gym-source.js';
 import type { PreparedGym } from './types.js';
 
-const STATE_SCHEMA_VERSION = 1;
+/** 2: working copies are layered; the prepared tree records its preserved artefacts and warm temp directory. */
+const STATE_SCHEMA_VERSION = 2;
 const STATE_FILE = 'state.json';
 
 /** Directory of a gym under the data directory: gyms/<name>-<first 12 hex digits of the spec hash>. */

@@ -1,9 +1,9 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SweMirrorError } from '../core/errors.js';
 import type { Runtime } from '../core/process.js';
 import type { ParsedReport, ReportInput, ReportParser } from '../core/tests.js';
-import { gymRunOptions } from './gym-environment.js';
+import { gymRunOptions, type GymRunMode } from './gym-environment.js';
 import type { PreparedGym, SuiteRun } from './types.js';
 
 export interface RunSuiteOptions {
@@ -15,6 +15,8 @@ export interface RunSuiteOptions {
   logPath?: string;
   /** Parser to use instead of the built-in one for the spec's report format. */
   reportParser?: ReportParser;
+  /** 'warm' only for the first baseline run at prepare (see GymRunMode). */
+  mode?: GymRunMode;
 }
 
 
@@ -48,15 +50,19 @@ function resolveReportFile(workdir: string, reportFile: string | undefined): str
 /** Run the gym's suite (or some test files) in the sandbox and parse its report. */
 export async function runSuite(gym: PreparedGym, options: RunSuiteOptions): Promise<SuiteRun> {
   const workdir = options.workdir ?? gym.workdir;
-  const reportPath = resolveReportFile(workdir, gym.spec.test.report.file);
-  // A report left by an earlier run must never be read as this run's result.
-  if (reportPath) await rm(reportPath, { force: true });
+  const runOptions = gymRunOptions(gym, workdir, options.runtime, options.mode);
+  // A report left in the working copy must never be read as this run's result.
+  const hostReport = resolveReportFile(workdir, gym.spec.test.report.file);
+  if (hostReport) await rm(hostReport, { force: true });
+  // The report is read from what the run left, as the run saw it: from its throw-away layer, copied out.
+  const sandboxReport = resolveReportFile(runOptions.cwd, gym.spec.test.report.file);
   const process = await options.runtime.run(['bash', '-c', buildSuiteCommand(gym, options.files)], {
-    ...gymRunOptions(gym, workdir),
+    ...runOptions,
+    ...(sandboxReport ? { collect: [sandboxReport] } : {}),
     ...(options.logPath ? { logPath: options.logPath } : {}),
   });
-  const reportFile = reportPath ? await readFile(reportPath, 'utf8').catch(() => undefined) : undefined;
-  const input: ReportInput = { stdout: process.stdout, stderr: process.stderr, rootDirectory: workdir, ...(reportFile === undefined ? {} : { reportFile }) };
+  const reportFile = sandboxReport ? process.collected?.[sandboxReport]?.toString('utf8') : undefined;
+  const input: ReportInput = { stdout: process.stdout, stderr: process.stderr, rootDirectory: runOptions.cwd, ...(reportFile === undefined ? {} : { reportFile }) };
   return { process, report: await parseSuiteReport(gym, input, options.reportParser) };
 }
 

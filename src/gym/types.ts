@@ -25,8 +25,12 @@ export interface PreparedGym {
   workdir: string;
   /** Full commit id the working copy is pinned to. */
   commit: string;
-  /** Writable cache directory for build tools (GOCACHE, npm cache, ...), kept across runs. */
+  /** Cache directory for build tools (GOCACHE, npm cache, ...): written at install and warm-up, read through a throw-away layer by runs. */
   cacheDirectory: string;
+  /** The temp directory warmed by the first baseline run (runner caches such as jest's), shown as /tmp to every run. */
+  tmpDirectory?: string;
+  /** Untracked and ignored top-level paths present after install and warm-up (node_modules/, target/...): reset keeps exactly these. */
+  preserved?: string[];
   baseline: GymBaseline;
   preparedAt: string;
 }

@@ -2,7 +2,8 @@ import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { tryDirectoryLock } from './directory-lock.js';
-import { resetWorkingCopy } from './reset.js';
+import { findIntegrityProblems } from './integrity.js';
+import { resetGymWorkingCopy } from './reset.js';
 import type { PreparedGym } from './types.js';
 
 /**
@@ -33,7 +34,12 @@ export async function leaseWorkingCopy(gym: PreparedGym): Promise<WorkingCopyLea
     let released = false;
     try {
       await materializeCopy(gym, target);
-      await resetWorkingCopy(target, gym.commit);
+      // Nothing a run writes reaches a copy, but a copy made by an older version, or touched by hand, is made anew.
+      if ((await findIntegrityProblems(target)).length > 0) {
+        await removeTree(target);
+        await materializeCopy(gym, target);
+      }
+      await resetGymWorkingCopy(gym, target);
     } catch (error) {
       await unlock();
       throw error;
@@ -45,7 +51,7 @@ export async function leaseWorkingCopy(gym: PreparedGym): Promise<WorkingCopyLea
         if (released) return;
         released = true;
         try {
-          await resetWorkingCopy(target, gym.commit);
+          await resetGymWorkingCopy(gym, target);
         } finally {
           await unlock();
         }
@@ -62,6 +68,10 @@ export async function withWorkingCopy<T>(gym: PreparedGym, work: (workdir: strin
   } finally {
     await lease.release();
   }
+}
+
+async function removeTree(directory: string): Promise<void> {
+  await rm(directory, { recursive: true, force: true });
 }
 
 async function materializeCopy(gym: PreparedGym, target: string): Promise<void> {

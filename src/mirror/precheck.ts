@@ -54,7 +54,7 @@ export function withoutVolatileDetails(text: string): string {
 export async function runPrecheck(gym: PreparedGym, runtime: Runtime, workdir: string, touchedFiles: string[]): Promise<PrecheckResult> {
   const command = gym.spec.precheck ?? defaultPrecheckCommand(gym.spec.language, touchedFiles);
   if (command === undefined) return { command, passed: true };
-  const result = await runtime.run(['bash', '-c', command], gymRunOptions(gym, workdir));
+  const result = await runtime.run(['bash', '-c', command], gymRunOptions(gym, workdir, runtime));
   return { command, passed: result.exitCode === 0 && !result.timedOut, process: result };
 }
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Runtime } from '../core/process.js';
-import { resetWorkingCopy } from '../gym/reset.js';
+import { resetGymWorkingCopy } from '../gym/reset.js';
 import { runSuite } from '../gym/run-suite.js';
 import type { PreparedGym, SuiteRun } from '../gym/types.js';
 
@@ -14,7 +14,7 @@ export interface Workspace {
 
 /** Back to the gym's pinned commit: tracked files restored, untracked ones removed, installs kept. */
 export function resetWorkspace(workspace: Workspace): Promise<void> {
-  return resetWorkingCopy(workspace.workdir, workspace.gym.commit);
+  return resetGymWorkingCopy(workspace.gym, workspace.workdir);
 }
 
 /** Run only these test files (the spec's filesCommand), logging under the attempt's log directory. */

@@ -13,6 +13,7 @@ export function limitModel(model: ChatModel, limiter: Limiter): ChatModel {
 export function limitRuntime(runtime: Runtime, limiter: Limiter): Runtime {
   return {
     name: runtime.name,
+    mountsLayers: runtime.mountsLayers,
     run: (argv, options) => limiter(() => runtime.run(argv, options)),
     describeProtections: () => runtime.describeProtections(),
   };

@@ -1,14 +1,19 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SweMirrorError } from '../core/errors.js';
 import type { ProcessResult, RunOptions, Runtime } from '../core/process.js';
+import { bubblewrapProgram } from './bwrap-program.js';
+import { createRunCgroup, probeCgroups, type RunCgroup } from './cgroup.js';
+import { buildRunEnvironment } from './environment.js';
+import { readOnlyView } from './filesystem-view.js';
+import { prepareLayers, probeLayerMechanism, removeScratch, type LayerMechanism, type PreparedLayers } from './layers.js';
 import { looksOutOfMemory } from './out-of-memory.js';
 import { DEFAULT_OUTPUT_LIMIT_BYTES, OutputCapture } from './output-capture.js';
-import { measureTreeResidentBytes, signalProcessTree } from './process-tree.js';
-import { buildBubblewrapArguments } from './sandbox-arguments.js';
+import { listProcessTree, signalProcessTree } from './process-tree.js';
+import { buildBubblewrapArguments, type SandboxMount } from './sandbox-arguments.js';
 
 export type SandboxChoice = 'auto' | 'bwrap' | 'none';
 
@@ -21,27 +26,44 @@ const WATCHDOG_INTERVAL_MS = 200;
 const TERMINATE_GRACE_MS = 2000;
 const OUTPUT_DRAIN_MS = 1000;
 const PRLIMIT = '/usr/bin/prlimit';
-/** Untrusted code should not see the operator's credentials. */
-const SECRET_VARIABLE = /(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_KEY|ACCESS_KEY|PRIVATE_KEY)/i;
+const DEFAULT_PROCESS_LIMIT = 1024;
+/** /dev/shm of a sandbox: a quarter of the memory limit (the memory cgroup counts it too, where there is one). */
+const SHARED_MEMORY_SHARE = 4;
+/** Where the sandbox's private home and temp directory are, as the run sees them. */
+const SANDBOX_HOME = '/home/swe-mirror';
+const SANDBOX_TEMP = '/tmp';
+/** Joins the cgroup.procs files given before `--`, then execs the rest: the whole tree starts inside the group. */
+const JOIN_CGROUP_SCRIPT = 'while [ "$1" != "--" ]; do printf "%s" "$$" > "$1" || exit 125; shift; done; shift; exec "$@"';
 
-let bubblewrapCheck: Promise<boolean> | undefined;
+let bubblewrapCheck: boolean | undefined;
 
 /** Whether bubblewrap exists and can create the namespaces we use (cached per process). */
 export function isBubblewrapUsable(): Promise<boolean> {
-  bubblewrapCheck ??= Promise.resolve().then(() => {
-    const [program, ...probeArguments] = buildBubblewrapArguments({ cwd: tmpdir(), writablePaths: [], allowNetwork: false });
-    const probe = spawnSync(program ?? 'bwrap', [...probeArguments, 'true'], {
-      stdio: 'ignore',
-      timeout: 10_000,
+  return Promise.resolve(checkBubblewrap());
+}
+
+function checkBubblewrap(): boolean {
+  bubblewrapCheck ??= (() => {
+    const program = bubblewrapProgram();
+    const argv = buildBubblewrapArguments(program, {
+      cwd: '/',
+      view: readOnlyView(buildRunEnvironment(SANDBOX_HOME, SANDBOX_TEMP)),
+      mounts: [],
+      home: SANDBOX_HOME,
+      sharedMemoryBytes: 1024 * 1024,
+      allowNetwork: false,
+      env: { PATH: '/usr/bin:/bin' },
     });
+    const probe = spawnSync(program, [...argv.slice(1), 'true'], { stdio: 'ignore', timeout: 10_000 });
     return probe.status === 0;
-  });
+  })();
   return bubblewrapCheck;
 }
 
-/** Local runtime: subprocesses in a bubblewrap sandbox (where available) with time, memory and output limits. */
+/** Local runtime: subprocesses in a bubblewrap sandbox (where available) with throw-away layers and time, memory and process limits. */
 export function createLocalRuntime(options: LocalRuntimeOptions = {}): Runtime {
   const choice = options.sandbox ?? 'auto';
+  const scratchRoot = tmpdir();
 
   async function useBubblewrap(): Promise<boolean> {
     if (choice === 'none') return false;
@@ -49,23 +71,41 @@ export function createLocalRuntime(options: LocalRuntimeOptions = {}): Runtime {
     if (!usable && choice === 'bwrap') {
       throw new SweMirrorError({
         code: 'SANDBOX_UNAVAILABLE',
-        kind: 'infrastructure',
+        kind: 'user',
         message: 'bubblewrap (bwrap) was required but cannot create a sandbox on this machine.',
-        hint: 'Install bubblewrap and allow unprivileged user namespaces, or use sandbox "auto" to run with fewer protections.',
+        hint: 'Install it (apt-get install bubblewrap) and allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1).',
       });
     }
     return usable;
   }
 
   async function describeProtections(): Promise<{ applied: string[]; missing: string[] }> {
-    const applied = ['wall-time limit (whole process tree killed)', 'memory watchdog on the process tree resident memory', 'output size cap'];
+    const applied = ['wall-time limit (whole process tree killed)', 'output size cap'];
     const missing: string[] = [];
+    const cgroups = await probeCgroups();
+    if (cgroups.memory) applied.push('memory limit on everything the tree holds (memory cgroup)');
+    else applied.push('memory watchdog on the process tree resident memory');
+    if (cgroups.pids) applied.push('process and thread limit (pids cgroup)');
+    else applied.push('process-count watchdog');
+    missing.push(...cgroups.missing);
     if (existsSync(PRLIMIT)) applied.push('per-process data-segment limit (RLIMIT_DATA)');
-    else missing.push('no per-process memory limit (prlimit not found); only the watchdog applies');
     if (await useBubblewrap()) {
-      applied.push('no network (own network namespace)', 'filesystem read-only except the working copy and a private temp dir', 'own pid namespace');
+      const mechanism = await probeLayerMechanism(scratchRoot);
+      applied.push(
+        'no network (own network namespace)',
+        'no capabilities (own user namespace, all dropped, no nested namespaces)',
+        'own pid, ipc, uts and cgroup namespaces',
+        'only system directories and toolchains visible, read-only, secrets masked; private empty home, /tmp and /run',
+        'environment allowlist',
+        mechanism === 'overlay' ? 'throw-away overlay layers over the working copy and caches' : 'throw-away copies of the working copy and caches (overlayfs unavailable: slower)',
+      );
     } else {
-      missing.push('no network isolation', 'filesystem not read-only', 'processes that leave the process group may survive');
+      missing.push(
+        'NO SANDBOX: no network isolation',
+        'filesystem not isolated: the run can read and write what swe-mirror can',
+        'what a run writes into the working copy stays until the next reset',
+        'processes that leave the process group may survive',
+      );
     }
     return { applied, missing };
   }
@@ -74,18 +114,20 @@ export function createLocalRuntime(options: LocalRuntimeOptions = {}): Runtime {
     const sandboxed = await useBubblewrap();
     const { missing } = await describeProtections();
     const cwd = path.resolve(runOptions.cwd);
-    if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {
+    const inLayer = sandboxed && (runOptions.layers ?? []).some((layer) => isInsideOrEqual(cwd, path.resolve(layer.target ?? layer.source)));
+    if (!inLayer && (!existsSync(cwd) || !statSync(cwd).isDirectory())) {
       throw new SweMirrorError({
         code: 'RUNTIME_CWD_MISSING',
         kind: 'internal',
         message: `Cannot run ${argv[0] ?? '(empty command)'}: working directory ${cwd} does not exist.`,
       });
     }
-    const privateTemp = await mkdtemp(path.join(tmpdir(), 'swe-mirror-run-'));
+    const scratch = await mkdtemp(path.join(scratchRoot, 'swe-mirror-run-'));
+    let cgroup: RunCgroup | undefined;
     try {
-      const writablePaths = [privateTemp, ...(runOptions.writablePaths ?? []).map((entry) => path.resolve(entry))];
-      await Promise.all(writablePaths.map((entry) => mkdir(entry, { recursive: true })));
-      const env = buildEnvironment(privateTemp, runOptions.env);
+      const env = sandboxed
+        ? buildRunEnvironment(SANDBOX_HOME, SANDBOX_TEMP, runOptions.env)
+        : buildRunEnvironment(path.join(scratch, 'home'), path.join(scratch, 'tmp'), runOptions.env);
       const startedAt = Date.now();
       const command = argv[0];
       if (command === undefined || !findExecutable(command, env.PATH ?? '', cwd)) {
@@ -94,50 +136,68 @@ export function createLocalRuntime(options: LocalRuntimeOptions = {}): Runtime {
           await mkdir(path.dirname(runOptions.logPath), { recursive: true });
           await writeFile(runOptions.logPath, stderr);
         }
-        return {
-          argv,
-          cwd,
-          exitCode: 127,
-          signal: null,
-          timedOut: false,
-          outOfMemory: false,
-          durationMs: Date.now() - startedAt,
-          stdout: '',
-          stderr,
-          outputTruncated: false,
-          ...(runOptions.logPath ? { logPath: runOptions.logPath } : {}),
-          missingProtections: missing,
-        };
+        return { ...emptyResult(argv, cwd, missing, Date.now() - startedAt), exitCode: 127, stderr, ...(runOptions.logPath ? { logPath: runOptions.logPath } : {}) };
       }
-      const wrapped = [
-        ...(sandboxed ? buildBubblewrapArguments({ cwd, writablePaths, allowNetwork: runOptions.allowNetwork ?? false }) : []),
-        ...(existsSync(PRLIMIT) ? [PRLIMIT, `--data=${runOptions.memoryBytes}`, '--'] : []),
-        ...argv,
-      ];
-      return await spawnWithLimits(argv, wrapped, cwd, env, runOptions, missing);
+      const processLimit = runOptions.processLimit ?? DEFAULT_PROCESS_LIMIT;
+      cgroup = await createRunCgroup({ memoryBytes: runOptions.memoryBytes, processLimit }).catch(() => undefined);
+      const limited = [...(existsSync(PRLIMIT) ? [PRLIMIT, `--data=${runOptions.memoryBytes}`, '--'] : []), ...argv];
+      let layers: PreparedLayers | undefined;
+      let wrapped: string[];
+      if (sandboxed) {
+        const mechanism: LayerMechanism = await probeLayerMechanism(scratchRoot);
+        layers = await prepareLayers(runOptions.layers ?? [], scratch, mechanism);
+        const mounts: SandboxMount[] = [...layers.mounts];
+        const covered = (target: string): boolean => mounts.some((mount) => isInsideOrEqual(target, mount.target));
+        for (const writable of [cwd, ...(runOptions.writablePaths ?? []).map((entry) => path.resolve(entry))]) {
+          if (covered(writable)) continue;
+          await mkdir(writable, { recursive: true });
+          mounts.push({ source: writable, target: writable, writable: true });
+        }
+        const sandbox = buildBubblewrapArguments(bubblewrapProgram(), {
+          cwd,
+          view: readOnlyView(env),
+          mounts,
+          home: SANDBOX_HOME,
+          sharedMemoryBytes: Math.max(1024 * 1024, Math.floor(runOptions.memoryBytes / SHARED_MEMORY_SHARE)),
+          allowNetwork: runOptions.allowNetwork ?? false,
+          env,
+        });
+        wrapped = [...layers.launcher, ...sandbox, ...limited];
+      } else {
+        await Promise.all([mkdir(env.HOME as string, { recursive: true }), mkdir(env.TMPDIR as string, { recursive: true })]);
+        wrapped = limited;
+      }
+      if (cgroup) wrapped = ['sh', '-c', JOIN_CGROUP_SCRIPT, 'sh', ...cgroup.procsFiles, '--', ...wrapped];
+      const launcherEnv = sandboxed ? { PATH: env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' } : env;
+      const result = await spawnWithLimits(argv, wrapped, cwd, launcherEnv, runOptions, missing, processLimit, cgroup);
+      if (runOptions.collect && runOptions.collect.length > 0) {
+        const collected: Record<string, Buffer | undefined> = {};
+        for (const file of runOptions.collect) collected[file] = layers ? await layers.collect(file) : await readInPlace(file);
+        result.collected = collected;
+      }
+      return result;
     } finally {
-      await rm(privateTemp, { recursive: true, force: true });
+      await cgroup?.destroy();
+      await removeScratch(scratch);
     }
   }
 
-  return { name: 'local', run, describeProtections };
+  return { name: 'local', mountsLayers: choice !== 'none' && checkBubblewrap(), run, describeProtections };
 }
 
-function buildEnvironment(privateTemp: string, overrides: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !SECRET_VARIABLE.test(name)) env[name] = value;
-  }
-  const originalHome = homedir();
-  // Toolchains installed under the real home keep working when HOME moves to the private temp dir.
-  for (const [variable, directory] of [
-    ['CARGO_HOME', '.cargo'],
-    ['RUSTUP_HOME', '.rustup'],
-  ] as const) {
-    if (env[variable] === undefined && existsSync(path.join(originalHome, directory))) env[variable] = path.join(originalHome, directory);
-  }
-  Object.assign(env, { TMPDIR: privateTemp, TMP: privateTemp, TEMP: privateTemp, HOME: privateTemp }, overrides);
-  return env;
+function isInsideOrEqual(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+async function readInPlace(file: string): Promise<Buffer | undefined> {
+  const { readFile, lstat } = await import('node:fs/promises');
+  const stats = await lstat(file).catch(() => undefined);
+  return stats?.isFile() ? readFile(file) : undefined;
+}
+
+function emptyResult(argv: string[], cwd: string, missingProtections: string[], durationMs: number): ProcessResult {
+  return { argv, cwd, exitCode: null, signal: null, timedOut: false, outOfMemory: false, durationMs, stdout: '', stderr: '', outputTruncated: false, missingProtections };
 }
 
 function findExecutable(command: string, searchPath: string, cwd: string): boolean {
@@ -164,13 +224,17 @@ function spawnWithLimits(
   env: Record<string, string>,
   options: RunOptions,
   missingProtections: string[],
+  processLimit: number,
+  cgroup: RunCgroup | undefined,
 ): Promise<ProcessResult> {
   const capture = new OutputCapture(options.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES, options.logPath);
   const startedAt = Date.now();
   const [program, ...programArguments] = wrapped as [string, ...string[]];
-  const child = spawn(program, programArguments, { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  // The sandbox sets its own working directory; the launcher starts where the host can see.
+  const child = spawn(program, programArguments, { cwd: existsSync(cwd) ? cwd : '/', env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
   let timedOut = false;
   let killedForMemory = false;
+  let killedForProcesses = false;
   let spawnError: Error | undefined;
   const timers: NodeJS.Timeout[] = [];
 
@@ -179,6 +243,9 @@ function spawnWithLimits(
   child.stdin.on('error', () => undefined);
   child.stdin.end(options.stdin ?? '');
 
+  const killNow = (): void => {
+    if (child.pid !== undefined) signalProcessTree(child.pid, 'SIGKILL');
+  };
   const terminate = (): void => {
     if (child.pid === undefined) return;
     const pid = child.pid;
@@ -192,11 +259,17 @@ function spawnWithLimits(
     }, options.timeoutMs),
   );
   const watchdog = setInterval(() => {
-    if (child.pid === undefined || killedForMemory) return;
-    if (measureTreeResidentBytes(child.pid) > options.memoryBytes) {
-      killedForMemory = true;
-      signalProcessTree(child.pid, 'SIGKILL');
+    if (child.pid === undefined || killedForMemory || killedForProcesses) return;
+    if (cgroup) {
+      // The kernel enforces both limits; a run that hit one is stopped as a whole and labelled.
+      if (cgroup.processLimitReached()) killedForProcesses = true;
+      else if (cgroup.outOfMemory()) killedForMemory = true;
+    } else {
+      const tree = listProcessTree(child.pid);
+      if (tree.length > processLimit) killedForProcesses = true;
+      else if (tree.reduce((total, entry) => total + entry.residentBytes, 0) > options.memoryBytes) killedForMemory = true;
     }
+    if (killedForMemory || killedForProcesses) killNow();
   }, WATCHDOG_INTERVAL_MS);
 
   return new Promise<ProcessResult>((resolve) => {
@@ -207,19 +280,26 @@ function spawnWithLimits(
       clearInterval(watchdog);
       for (const timer of timers) clearTimeout(timer);
       // Leftovers of the process group (background jobs) die with the run.
-      if (child.pid !== undefined) signalProcessTree(child.pid, 'SIGKILL');
+      killNow();
+      if (cgroup && !killedForMemory && !killedForProcesses) {
+        killedForProcesses = cgroup.processLimitReached();
+        killedForMemory = !killedForProcesses && cgroup.outOfMemory();
+      }
       const output = await capture.finish();
-      const stderr = spawnError ? `${output.stderr}swe-mirror: could not start ${program}: ${spawnError.message}\n` : output.stderr;
+      let stderr = spawnError ? `${output.stderr}swe-mirror: could not start ${program}: ${spawnError.message}\n` : output.stderr;
+      if (killedForProcesses) stderr += `\n[swe-mirror: stopped: the run reached its limit of ${processLimit} processes and threads (a fork bomb, or raise processLimit in the gym spec)]\n`;
+      else if (killedForMemory) stderr += `\n[swe-mirror: killed: the process tree used more than ${options.memoryBytes} bytes of memory]\n`;
       resolve({
         argv,
         cwd,
         exitCode: spawnError ? 127 : exitCode,
         signal,
         timedOut,
-        outOfMemory: killedForMemory || (!timedOut && looksOutOfMemory(exitCode, output.stdout, stderr)),
+        outOfMemory: killedForMemory || (!timedOut && !killedForProcesses && looksOutOfMemory(exitCode, output.stdout, stderr)),
+        processLimitReached: killedForProcesses,
         durationMs: Date.now() - startedAt,
         stdout: output.stdout,
-        stderr: killedForMemory ? `${stderr}\n[swe-mirror: killed: the process tree used more than ${options.memoryBytes} bytes of memory]\n` : stderr,
+        stderr,
         outputTruncated: output.outputTruncated,
         ...(options.logPath ? { logPath: options.logPath } : {}),
         missingProtections,

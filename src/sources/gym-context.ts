@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { LoadedGymSpec } from '../config/load-gym-spec.js';
+import { runGitRaw } from '../core/git.js';
 
 /** What the keyword step and the LLM filter know about the target gym. */
 export interface GymContext {
@@ -52,8 +51,8 @@ export async function readGymContext(gym: LoadedGymSpec): Promise<GymContext> {
   const context: GymContext = { name: gym.spec.name, language: gym.spec.language, readme: '', testFiles: [], repositoryUrl: gym.isRemote ? gym.spec.repo : '' };
   if (gym.isRemote) return context;
   context.readme = await readGymReadme(gym.repoLocation);
-  context.repositoryUrl = await promisify(execFile)('git', ['-C', gym.repoLocation, 'remote', 'get-url', 'origin']).then(
-    ({ stdout }) => stdout.trim(),
+  context.repositoryUrl = await runGitRaw(gym.repoLocation, ['remote', 'get-url', 'origin']).then(
+    (result) => (result.exitCode === 0 ? result.stdout.trim() : ''),
     () => '',
   );
   const isTestFile = picomatch(gym.spec.testFiles, { dot: true });

@@ -6,7 +6,7 @@ import { runGit } from '../core/git.js';
 import type { Runtime } from '../core/process.js';
 import { applyPatch } from '../edits/patch.js';
 import type { GymPrepareEvent } from '../gym/prepare.js';
-import { resetWorkingCopy } from '../gym/reset.js';
+import { resetGymWorkingCopy } from '../gym/reset.js';
 import { leaseWorkingCopy } from '../gym/working-copies.js';
 import { runSuite } from '../gym/run-suite.js';
 import type { PreparedGym } from '../gym/types.js';
@@ -152,7 +152,7 @@ async function validateTask(exported: ExportedGym, runtime: Runtime, task: Expor
   const { workdir } = lease;
   try {
     await ensureBaseCommit(exported, task, workdir);
-    await resetWorkingCopy(workdir, task.baseCommit);
+    await resetGymWorkingCopy(gym, workdir, task.baseCommit);
     await applyPatch(workdir, task.testPatch, { label: `test_patch of ${task.instanceId}` });
     const before = await runState(gym, runtime, task, 'before-fix', logPaths['before-fix'], workdir);
     durationsMs.beforeFix = before.durationMs;

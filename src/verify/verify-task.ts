@@ -4,7 +4,7 @@ import { SweMirrorError } from '../core/errors.js';
 import type { Runtime } from '../core/process.js';
 import { RECORD_SCHEMA_VERSION, type SandboxRecord, type TestState, type Verdict, type VerdictReason } from '../core/records.js';
 import { withDirectoryLock } from '../gym/directory-lock.js';
-import { resetWorkingCopy as resetWithGit } from '../gym/reset.js';
+import { resetGymWorkingCopy } from '../gym/reset.js';
 import { runSuite as runSuiteInSandbox } from '../gym/run-suite.js';
 import type { PreparedGym, SuiteRun } from '../gym/types.js';
 import { withWorkingCopy } from '../gym/working-copies.js';
@@ -62,7 +62,7 @@ export async function verifyTask(gym: PreparedGym, patches: TaskPatches, options
 
 async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, options: VerifyTaskOptions, workdir: string): Promise<Verdict> {
   const emit = options.onEvent ?? (() => undefined);
-  const reset = options.resetWorkingCopy ?? resetWithGit;
+  const reset = options.resetWorkingCopy ?? ((directory: string, commit: string) => resetGymWorkingCopy(gym, directory, commit));
   const runSuite = options.runSuite ?? runSuiteInSandbox;
   const repeats = resolveRepeats(options.repeats);
   // What the runtime says it cannot enforce, plus what any run reported missing.

@@ -8,6 +8,7 @@
  * or SWE_MIRROR_FIXTURE_GYMS=js-jest,python-pytest to run some gyms only. Prepared gyms are cached under
  * $TMPDIR/swe-mirror-fixture-gyms (keyed by content), so reruns skip installs and baselines.
  */
+import { suiteRunnerWithRunCounter } from '../support/changing-environment.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -90,7 +91,8 @@ describe.skipIf(gyms.length === 0)('verify on every fixture gym task (slow)', ()
           const verdict = await verifyTask(
             gym,
             { mirror: read('mirror.patch') as string, test: read('test.patch') as string, ...(fix === undefined ? {} : { fix }) },
-            { runtime },
+            // Flaky fixtures read a run counter the host writes (see suiteRunnerWithRunCounter).
+            { runtime, ...(path.basename(taskDirectory) === 'invalid-flaky' ? { runSuite: suiteRunnerWithRunCounter() } : {}) },
           );
           const summary = {
             valid: verdict.valid,

@@ -1,3 +1,4 @@
+import { suiteRunnerWithRunCounter } from '../support/changing-environment.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -117,12 +118,10 @@ describe('verifyTask on a real pytest gym', () => {
   });
 
   it('catches a flaky new test through reruns (no-flakiness) and keeps it out of FAIL_TO_PASS', async () => {
-    rmSync(path.join(gym.workdir, '.counter'), { force: true });
-    const verdict = await verifyTask(gym, tasks.flaky, { runtime, repeats: { run: 1, test: 2, fix: 2 } });
+    const verdict = await verifyTask(gym, tasks.flaky, { runtime, repeats: { run: 1, test: 2, fix: 2 }, runSuite: suiteRunnerWithRunCounter('.counter') });
     expect(rules(verdict)).toEqual(['no-flakiness']);
     expect(verdict.flakyTests).toEqual([id('test_coin')]);
     expect(verdict.FAIL_TO_PASS).toEqual([id('test_clamp_above')]);
-    rmSync(path.join(gym.workdir, '.counter'), { force: true });
   });
 });
 

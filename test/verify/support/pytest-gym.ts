@@ -82,7 +82,7 @@ export function buildCalcTasks(root: string): Record<CalcTaskName, { mirror: str
     const tests = (CALC_FILES['tests/test_calc.py'] as string).replace('clamp(5, 0, 10) == 5', 'clamp(50, 0, 10) == 10');
     writeTree(root, { 'tests/test_calc.py': `${tests}\n\ndef test_clamp_above():\n    assert clamp(15, 0, 10) == 10\n` });
   });
-  // A new test that alternates through a git-ignored counter file, which survives resets.
+  // A new test that alternates with a run counter the host writes before each run (see test/support/changing-environment.ts).
   const flaky = patchOf(root, () =>
     addTest(
       root,

@@ -1,0 +1,152 @@
+import { spawnSync } from 'node:child_process';
+import { lstatSync, realpathSync } from 'node:fs';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { SweMirrorError } from '../core/errors.js';
+import type { RunLayer } from '../core/process.js';
+import type { SandboxMount } from './sandbox-arguments.js';
+
+/**
+ * How a run's throw-away layers are made:
+ * - 'overlay': an overlayfs per layer (source read-only below, a fresh upper directory above), mounted in a
+ *   private mount namespace of a new user namespace just before bubblewrap starts; gone when the run ends.
+ * - 'copy': where overlayfs cannot be mounted, a full copy of the source per run (slower, same effect).
+ */
+export type LayerMechanism = 'overlay' | 'copy';
+
+/** One layer made for one run: where the run's view of it lives on the host. */
+interface MadeLayer {
+  layer: Required<RunLayer>;
+  /** What the sandbox binds at the target. */
+  merged: string;
+  /** Where what the run wrote can be read afterwards (the upper directory, or the copy). */
+  written: string;
+  /** overlay mount options, for 'overlay' layers. */
+  mountOptions?: string;
+}
+
+export interface PreparedLayers {
+  mounts: SandboxMount[];
+  /** argv prefix that mounts the overlays and then runs what follows it; empty when nothing needs mounting. */
+  launcher: string[];
+  /** Read a file the run left at `target` path (as the run saw it); undefined when absent or not a regular file. */
+  collect(file: string): Promise<Buffer | undefined>;
+}
+
+const UNSHARE = 'unshare';
+/** Mounts each (options, directory) pair given before `--`, then execs the rest. */
+const MOUNT_SCRIPT = 'while [ "$1" != "--" ]; do mount -t overlay overlay -o "$1" "$2" || exit 125; shift 2; done; shift; exec "$@"';
+const COLLECT_LIMIT_BYTES = 512 * 1024 * 1024;
+
+let mechanismCheck: LayerMechanism | undefined;
+
+/** Whether overlayfs can be mounted in a user namespace here (probed once, in the scratch directory). */
+export async function probeLayerMechanism(scratchRoot: string): Promise<LayerMechanism> {
+  if (mechanismCheck) return mechanismCheck;
+  const probe = await mkdtemp(path.join(scratchRoot, 'swe-mirror-overlay-probe-'));
+  try {
+    await Promise.all(['lower', 'upper', 'work', 'merged'].map((name) => mkdir(path.join(probe, name))));
+    const options = `lowerdir=${probe}/lower,upperdir=${probe}/upper,workdir=${probe}/work`;
+    const result = spawnSync(UNSHARE, ['--user', '--map-root-user', '--mount', '--propagation', 'private', '--', 'sh', '-c', MOUNT_SCRIPT, 'sh', options, `${probe}/merged`, '--', 'true'], {
+      stdio: 'ignore',
+      timeout: 10_000,
+    });
+    mechanismCheck = result.status === 0 ? 'overlay' : 'copy';
+  } finally {
+    await removeScratch(probe);
+  }
+  return mechanismCheck;
+}
+
+function checkMountablePath(directory: string): void {
+  if (/[,:\\\n]/.test(directory)) {
+    throw new SweMirrorError({
+      code: 'RUNTIME_LAYER_PATH',
+      kind: 'user',
+      message: `Cannot make a throw-away layer over ${directory}: overlayfs cannot take a path with ",", ":", "\\" or a newline.`,
+      hint: 'Use a data directory (--data-dir or SWE_MIRROR_DATA_DIR) whose path has none of these characters.',
+    });
+  }
+}
+
+/** Make the layers of one run under `scratch` (a fresh directory the caller removes afterwards). */
+export async function prepareLayers(layers: RunLayer[], scratch: string, mechanism: LayerMechanism): Promise<PreparedLayers> {
+  const made: MadeLayer[] = [];
+  for (const [index, given] of layers.entries()) {
+    const layer: Required<RunLayer> = { source: path.resolve(given.source), target: path.resolve(given.target ?? given.source), mode: given.mode ?? 'overlay' };
+    if (layer.mode === 'writable') {
+      made.push({ layer, merged: layer.source, written: layer.source });
+      continue;
+    }
+    const base = path.join(scratch, `layer-${index}`);
+    if (mechanism === 'overlay') {
+      checkMountablePath(layer.source);
+      checkMountablePath(base);
+      await Promise.all(['upper', 'work', 'merged'].map((name) => mkdir(path.join(base, name), { recursive: true })));
+      const mountOptions = `lowerdir=${layer.source},upperdir=${base}/upper,workdir=${base}/work`;
+      made.push({ layer, merged: path.join(base, 'merged'), written: path.join(base, 'upper'), mountOptions });
+    } else {
+      await mkdir(base, { recursive: true });
+      const copy = path.join(base, 'copy');
+      await cp(layer.source, copy, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+      made.push({ layer, merged: copy, written: copy });
+    }
+  }
+  const overlays = made.filter((entry) => entry.mountOptions !== undefined);
+  const launcher =
+    overlays.length === 0
+      ? []
+      : [UNSHARE, '--user', '--map-root-user', '--mount', '--propagation', 'private', '--', 'sh', '-c', MOUNT_SCRIPT, 'sh', ...overlays.flatMap((entry) => [entry.mountOptions as string, entry.merged]), '--'];
+  return {
+    mounts: made.map((entry) => ({ source: entry.merged, target: entry.layer.target, writable: true })),
+    launcher,
+    collect: (file) => collectFile(made, path.resolve(file)),
+  };
+}
+
+function isInside(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+/** Read what the run left at `file`, refusing anything that is not a regular file inside the layer (symlinks included). */
+async function collectFile(made: MadeLayer[], file: string): Promise<Buffer | undefined> {
+  const owner = [...made].sort((left, right) => right.layer.target.length - left.layer.target.length).find((entry) => isInside(file, entry.layer.target));
+  if (!owner) return undefined;
+  const relative = path.relative(owner.layer.target, file);
+  for (const root of owner.written === owner.layer.source ? [owner.written] : [owner.written, owner.layer.source]) {
+    const candidate = path.join(root, relative);
+    let stats;
+    try {
+      stats = lstatSync(candidate);
+    } catch {
+      continue;
+    }
+    // A whiteout (character device) means the run deleted it; a symlink could point anywhere on the host.
+    if (!stats.isFile()) return undefined;
+    let real: string;
+    try {
+      real = realpathSync(candidate);
+    } catch {
+      return undefined;
+    }
+    if (!isInside(real, realpathSync(root)) || stats.size > COLLECT_LIMIT_BYTES) return undefined;
+    return readFile(real);
+  }
+  return undefined;
+}
+
+/** Remove a run's scratch directory, even where the run left directories without write permission. */
+export async function removeScratch(directory: string): Promise<void> {
+  try {
+    await rm(directory, { recursive: true, force: true });
+  } catch {
+    await makeWritable(directory);
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+async function makeWritable(directory: string): Promise<void> {
+  spawnSync('chmod', ['-R', 'u+rwx', directory], { stdio: 'ignore' });
+  await chmod(directory, 0o700).catch(() => undefined);
+}
