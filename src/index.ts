@@ -42,3 +42,5 @@ export {
 export { runPipeline, type RunPipelineOptions } from './pipeline/run-pipeline.js';
 export { exportFromStore, readStats } from './pipeline/export-from-store.js';
 export { createReporter } from './pipeline/reporters.js';
+export { startViewer, createViewerApp, type ViewerOptions, type RunningViewer } from './viewer/server.js';
+export { readAuditMarks, AUDIT_LABELS, type AuditMark, type AuditLabel } from './viewer/audit.js';
