@@ -62,7 +62,7 @@ function multiSweBenchRow(number: number, title: string): string {
 }
 
 /** Write prs.jsonl (`prCount` rows) and swe-mirror.yaml for the python fixture gym and a scripted OpenAI server; returns the config path. */
-export async function writePipelineConfig(directory: string, serverUrl: string, options: { prCount?: number; extraLines?: string[] } = {}): Promise<string> {
+export async function writePipelineConfig(directory: string, serverUrl: string, options: { prCount?: number; outputDirectory?: string; extraLines?: string[] } = {}): Promise<string> {
   const prs = path.join(directory, 'prs.jsonl');
   const titles = [SOURCE_PR.title, 'Sort release candidates numerically'];
   const rows = Array.from({ length: options.prCount ?? 1 }, (_, index) => multiSweBenchRow(412 + index, titles[index % titles.length]!));
@@ -71,7 +71,7 @@ export async function writePipelineConfig(directory: string, serverUrl: string, 
   await writeFile(
     config,
     [
-      `output: ${path.join(directory, 'out')}`,
+      `output: ${options.outputDirectory ?? path.join(directory, 'out')}`,
       `gyms: [${PYTHON_GYM_SPEC}]`,
       `sources: [{ type: jsonl, path: ${prs} }]`,
       `model: { provider: openai, model: scripted, baseUrl: "${serverUrl}", maxRetries: 0, timeoutSeconds: 600 }`,
@@ -91,10 +91,14 @@ export interface CliResult {
   output: string;
 }
 
-/** Run the real CLI (`swe-mirror <args>`) as a child process; `onSpawn` gets the child (to kill it). */
-export function runCli(args: string[], options: { env?: Record<string, string>; onSpawn?: (child: ChildProcess) => void } = {}): Promise<CliResult> {
+/**
+ * Run the real CLI (`swe-mirror <args>`) as a child process; `onSpawn` gets the child (to kill it);
+ * `wrapper` is a command line the CLI's argv is appended to (e.g. `unshare ...`).
+ */
+export function runCli(args: string[], options: { env?: Record<string, string>; onSpawn?: (child: ChildProcess) => void; wrapper?: string[] } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    const argv = [...(options.wrapper ?? []), process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args];
+    const child = spawn(argv[0]!, argv.slice(1), {
       cwd: REPOSITORY_ROOT,
       env: { ...process.env, OPENAI_API_KEY: 'test-key', ...options.env },
     });
