@@ -1,0 +1,177 @@
+import { appendFile, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import type { Runtime } from '../core/process.js';
+import { diffWorkingCopy } from '../edits/patch.js';
+import { evaluateInstance } from '../evaluate/evaluate-instance.js';
+import { prepareEvaluationGyms, type EvaluationGymEvent } from '../evaluate/evaluation-gyms.js';
+import { toPathSegment } from '../evaluate/evaluate.js';
+import { gymRunOptions } from '../gym/gym-environment.js';
+import { createLocalRuntime } from '../runtime/local.js';
+import type { ExportedGym } from '../validate/prepare-exported-gym.js';
+import { isExportedTask, readExportedTasks, type ExportedTask } from '../validate/read-exported-tasks.js';
+import type { AgentModel } from './agent-model.js';
+import { readProblemStatements } from './problem-statements.js';
+import { runEpisode, type EpisodeInput } from './run-episode.js';
+import { AGENT_TOOLS } from './tools.js';
+import { TRAJECTORY_FORMAT, readTrajectories, type TrajectoryEvaluation, type TrajectoryRecord } from './trajectory.js';
+import { createAgentWorkspace } from './workspace.js';
+
+export type RolloutEvent =
+  | EvaluationGymEvent
+  | { type: 'warning'; message: string }
+  | { type: 'episode-done'; record: TrajectoryRecord; done: number; total: number }
+  | { type: 'episode-skipped'; instanceId: string; trial: number };
+
+export interface RolloutInput {
+  tasksFile: string;
+  model: AgentModel;
+  /** Trajectories are appended here, one JSON line per episode; episodes already in it are not run again. */
+  outputFile: string;
+  /** Trials per task; default 3, the paper's. */
+  trials?: number;
+  temperature?: number;
+  maxRounds?: number;
+  maxTotalTokens?: number;
+  maxCostUsd?: number;
+  commandTimeoutSeconds?: number;
+  /** Episodes run at once; default 1. */
+  workers?: number;
+  instanceIds?: string[];
+  /** Where gyms and agent repositories live; default `<output file's folder>/.rollout-data`. */
+  dataDirectory?: string;
+  baselineRuns?: number;
+  runtime?: Runtime;
+  onEvent?: (event: RolloutEvent) => void;
+}
+
+export interface RolloutResult {
+  records: TrajectoryRecord[];
+  skipped: number;
+  warnings: string[];
+}
+
+/**
+ * Run N trials of the three-tool agent on every exported task, in the task's sandbox, and record each
+ * trajectory with the evaluation of its patch on the hidden tests.
+ */
+export async function rollout(input: RolloutInput): Promise<RolloutResult> {
+  const emit = input.onEvent ?? (() => undefined);
+  const warnings: string[] = [];
+  const tasksFile = path.resolve(input.tasksFile);
+  const outputFile = path.resolve(input.outputFile);
+  const runtime = input.runtime ?? createLocalRuntime();
+  const trials = input.trials ?? 3;
+  const temperature = input.temperature ?? 1.0;
+  const dataDirectory = path.resolve(input.dataDirectory ?? path.join(path.dirname(outputFile), '.rollout-data'));
+
+  const wanted = input.instanceIds ? new Set(input.instanceIds) : undefined;
+  const tasks = (await readExportedTasks(tasksFile)).filter((entry): entry is ExportedTask => {
+    if (!isExportedTask(entry)) {
+      warnings.push(entry.error.message);
+      emit({ type: 'warning', message: entry.error.message });
+      return false;
+    }
+    return !wanted || wanted.has(entry.instanceId);
+  });
+  const statements = await readProblemStatements(tasksFile);
+  const done = new Set((await readTrajectories(outputFile, { isOptional: true })).map((record) => `${record.instance_id}\u0000${record.trial}`));
+
+  const byGym = new Map<string, ExportedTask[]>();
+  for (const task of tasks) byGym.set(task.gym, [...(byGym.get(task.gym) ?? []), task]);
+  const gyms = await prepareEvaluationGyms({ exportDirectory: path.dirname(tasksFile), tasksByGym: byGym, dataDirectory, runtime, ...(input.baselineRuns === undefined ? {} : { baselineRuns: input.baselineRuns }), onEvent: emit });
+
+  await mkdir(path.dirname(outputFile), { recursive: true });
+  const records: TrajectoryRecord[] = [];
+  let skipped = 0;
+  const jobs = tasks.flatMap((task) => Array.from({ length: trials }, (_, trial) => ({ task, trial })));
+  const limit = pLimit(Math.max(1, input.workers ?? 1));
+  await Promise.all(
+    jobs.map(({ task, trial }) =>
+      limit(async () => {
+        if (done.has(`${task.instanceId}\u0000${trial}`)) {
+          skipped += 1;
+          emit({ type: 'episode-skipped', instanceId: task.instanceId, trial });
+          return;
+        }
+        const exported = gyms.get(task.gym)?.exported;
+        if (!exported) {
+          const message = `${task.instanceId} trial ${trial} not run: ${gyms.get(task.gym)?.error?.message ?? 'gym not prepared'}`;
+          warnings.push(message);
+          emit({ type: 'warning', message });
+          return;
+        }
+        const startedAt = performance.now();
+        const episodeDirectory = path.join(dataDirectory, 'episodes', `${toPathSegment(task.instanceId)}-trial-${trial}`);
+        const workdir = await createAgentWorkspace(exported, task, path.join(episodeDirectory, 'repo'));
+        try {
+          const episodeInput: EpisodeInput = {
+            model: input.model,
+            problemStatement: statements.get(task.instanceId) ?? '',
+            workdir,
+            runtime,
+            runOptions: gymRunOptions(exported.gym, workdir, runtime, 'workspace'),
+            temperature,
+            ...(input.maxRounds === undefined ? {} : { maxRounds: input.maxRounds }),
+            ...(input.maxTotalTokens === undefined ? {} : { maxTotalTokens: input.maxTotalTokens }),
+            ...(input.maxCostUsd === undefined ? {} : { maxCostUsd: input.maxCostUsd }),
+            ...(input.commandTimeoutSeconds === undefined ? {} : { commandTimeoutSeconds: input.commandTimeoutSeconds }),
+          };
+          const episode = await runEpisode(episodeInput);
+          const patch = await diffWorkingCopy(workdir);
+          const evaluation = await evaluatePatch(exported, runtime, task, input.model.id, patch, path.join(episodeDirectory, 'test_output.txt'));
+          const record: TrajectoryRecord = {
+            format: TRAJECTORY_FORMAT,
+            instance_id: task.instanceId,
+            trial,
+            model: input.model.id,
+            temperature,
+            tools: [...AGENT_TOOLS],
+            messages: episode.messages,
+            patch,
+            exit_reason: episode.exitReason,
+            ...(episode.finishMessage === undefined ? {} : { finish_message: episode.finishMessage }),
+            rounds: episode.rounds,
+            erroneous_turns: episode.erroneousTurns,
+            usage: { input_tokens: episode.usage.inputTokens, output_tokens: episode.usage.outputTokens },
+            cost_usd: episode.costUsd,
+            evaluation,
+            success: episode.exitReason === 'finished' && evaluation !== null && evaluation.passes_reference_fixed_tests,
+            overhead_ms: episode.overheadMs,
+            duration_ms: Math.round(performance.now() - startedAt),
+            created_at: new Date().toISOString(),
+            ...(episode.modelError ? { model_error: episode.modelError } : {}),
+          };
+          // One write per line: a kill leaves at most a cut last line, which reading drops.
+          await appendFile(outputFile, `${JSON.stringify(record)}\n`);
+          records.push(record);
+          emit({ type: 'episode-done', record, done: records.length + skipped, total: jobs.length });
+        } finally {
+          await rm(episodeDirectory, { recursive: true, force: true });
+        }
+      }),
+    ),
+  );
+  return { records, skipped, warnings };
+}
+
+async function evaluatePatch(
+  exported: ExportedGym,
+  runtime: Runtime,
+  task: ExportedTask,
+  model: string,
+  patch: string,
+  logPath: string,
+): Promise<TrajectoryEvaluation | null> {
+  if (patch.trim() === '') return null;
+  const evaluation = await evaluateInstance({ exported, runtime, task, modelNameOrPath: model, patch, logPath });
+  const passed = new Set(evaluation.passedTests);
+  return {
+    patch_applied: evaluation.patchApplied,
+    resolved: evaluation.resolved,
+    passes_reference_fixed_tests: evaluation.patchApplied && task.FAIL_TO_PASS.every((test) => passed.has(test)),
+    fail_to_pass: evaluation.testsStatus.FAIL_TO_PASS,
+    pass_to_pass: evaluation.testsStatus.PASS_TO_PASS,
+    ...(evaluation.error ? { error: { code: evaluation.error.code, message: evaluation.error.message } } : {}),
+  };
+}
