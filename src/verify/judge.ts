@@ -1,5 +1,6 @@
 import type { PerTestStatus, TestState, Verdict, VerdictReason } from '../core/records.js';
 import type { TestStatus, TestStatusMap } from '../core/tests.js';
+import { alignStateRuns } from './positional-ids.js';
 
 /** What the judge needs from one suite run. */
 export interface StateRunResult {
@@ -35,7 +36,8 @@ export function judgeTask(input: JudgeInput): Judgement {
     if (input.runs[state].length === 0) throw new RangeError(`judgeTask needs at least one run of state "${state}"`);
   }
   const quarantined = new Set(input.quarantined);
-  const statuses = collectStatuses(input.runs);
+  // `name [2]` ids are numbered by order; align them so an inserted same-named test shifts nothing.
+  const statuses = collectStatuses(alignStateRuns<StateRunResult, TestState>(input.runs, 'test'));
   const tests: Record<string, PerTestStatus> = {};
   for (const [id, perState] of statuses) {
     tests[id] = { run: perState.run[0] ?? 'NONE', test: perState.test[0] ?? 'NONE', fix: perState.fix[0] ?? 'NONE' };
