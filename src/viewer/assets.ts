@@ -50,7 +50,7 @@ td.number { text-align: right; font-variant-numeric: tabular-nums; }
 table.list { width: 100%; }
 table.list .title, .reason { color: var(--muted); font-size: 12px; max-width: 520px; overflow-wrap: anywhere; }
 .muted { color: var(--muted); }
-.pill { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; color: #fff; background: var(--muted); }
+.pill { white-space: nowrap; display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; color: #fff; background: var(--muted); }
 .pill.good { background: var(--good); } .pill.bad { background: var(--bad); } .pill.fail { background: #7a2e0e; }
 .pill.wait { background: var(--wait); } .pill.dup { background: #6941c6; }
 .mark { padding: 0 6px; border-radius: 4px; font-size: 12px; border: 1px solid; }
@@ -80,4 +80,8 @@ pre.feedback { background: #fff8e6; border-left: 3px solid var(--wait); }
 section.audit form { background: #fff; border: 1px solid var(--line); padding: 10px; }
 section.audit fieldset { border: 0; padding: 0; margin: 0 0 8px; display: flex; gap: 16px; }
 .d2h-wrapper { margin-bottom: 8px; }
+/* diff2html lays out its own tables: undo the page's cell borders and padding inside them. */
+.d2h-wrapper table { background: transparent; }
+.d2h-wrapper td, .d2h-wrapper th { border: 0; padding: 0; vertical-align: baseline; }
+.d2h-wrapper .d2h-code-linenumber { border-right: 1px solid var(--line); }
 `;

@@ -121,7 +121,9 @@ ${
     ? html`<section id="patches"><h2>Patches</h2>${diffView('Mirror patch (introduces the bug)', 'mirror-patch', task.mirrorPatch)}
 ${diffView('Test patch (hidden tests)', 'test-patch', task.testPatch)}${diffView('Fix patch (reference solution)', 'fix-patch', task.fixPatch)}</section>
 <section id="tests"><h2>Tests in the three states</h2>${testTable(task)}</section>`
-    : html`<p class="muted">The store keeps patches and per-test statuses only for verified tasks; the attempt log below shows what the model wrote.</p>`
+    : detail.attempts.length > 0
+      ? html`<p class="muted">The store keeps patches and per-test statuses only for verified tasks; the attempt log below shows what the model wrote.</p>`
+      : ''
 }
 <section id="attempts"><h2>Attempt log</h2>
 ${detail.attempts.length === 0 ? html`<p class="muted">No mirroring attempt (lost before the mirror stage).</p>` : detail.attempts.map((attempt, index) => attemptSection(attempt, index))}
