@@ -12,6 +12,9 @@ import { register as registerStats } from './stats.js';
 import { register as registerValidateExport } from './validate-export.js';
 import { register as registerView } from './view.js';
 import { register as registerEvaluate } from './evaluate.js';
+import { register as registerRollout } from './rollout.js';
+import { register as registerTrajectories } from './trajectories.js';
+import { register as registerSftExport } from './sft-export.js';
 
 /** Build the CLI program; exported so tests can drive it in-process. */
 export function buildProgram(): Command {
@@ -31,6 +34,9 @@ export function buildProgram(): Command {
     registerStats,
     registerValidateExport,
     registerEvaluate,
+    registerRollout,
+    registerTrajectories,
+    registerSftExport,
     registerView,
   ]) {
     register(program);

@@ -1,0 +1,84 @@
+import type { Command } from 'commander';
+import { createOpenAiAgentModel } from '../agent/openai-agent-model.js';
+import { rollout } from '../agent/rollout.js';
+import { SweMirrorError } from '../core/errors.js';
+
+interface RolloutCommandOptions {
+  tasks: string;
+  model: string;
+  baseUrl?: string;
+  apiKeyEnv: string;
+  trials: number;
+  temperature: number;
+  maxRounds: number;
+  maxTokens?: number;
+  maxCost?: number;
+  commandTimeout: number;
+  workers: number;
+  output: string;
+  dataDir?: string;
+  instanceIds?: string[];
+}
+
+function parseNumber(flag: string, isInteger: boolean) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (!Number.isFinite(number) || number < 0 || (isInteger && !Number.isInteger(number))) {
+      throw new SweMirrorError({ code: 'CLI_INVALID_OPTION', kind: 'user', message: `${flag} must be a ${isInteger ? 'non-negative integer' : 'non-negative number'}, got "${value}".`, hint: `For example: ${flag} 3` });
+    }
+    return number;
+  };
+}
+
+/** `swe-mirror rollout --tasks tasks.jsonl --model openai:<model> --trials 3`. */
+export function register(program: Command): void {
+  program
+    .command('rollout')
+    .description('Run the three-tool agent (str_replace_editor, execute_bash, finish) N times per task in its sandbox; append one trajectory per episode, with its patch evaluated on the hidden tests. Resumable.')
+    .requiredOption('--tasks <tasks.jsonl>', 'the tasks.jsonl written by `swe-mirror export`')
+    .requiredOption('--model <provider:model>', 'a tool-calling model on an OpenAI-compatible endpoint, e.g. openai:gpt-4o-mini')
+    .option('--base-url <url>', 'OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env SWE_MIRROR_BASE_URL)')
+    .option('--api-key-env <name>', 'environment variable holding the API key', 'OPENAI_API_KEY')
+    .option('--trials <count>', 'episodes per task', parseNumber('--trials', true), 3)
+    .option('--temperature <number>', 'sampling temperature', parseNumber('--temperature', false), 1.0)
+    .option('--max-rounds <count>', 'model calls per episode', parseNumber('--max-rounds', true), 100)
+    .option('--max-tokens <count>', 'token budget per episode (input + output)', parseNumber('--max-tokens', true))
+    .option('--max-cost <usd>', 'cost budget per episode', parseNumber('--max-cost', false))
+    .option('--command-timeout <seconds>', 'default execute_bash timeout', parseNumber('--command-timeout', false), 120)
+    .option('--workers <count>', 'episodes at once', parseNumber('--workers', true), 1)
+    .option('--output <file>', 'trajectories JSONL (appended; episodes already in it are skipped)', 'trajectories.jsonl')
+    .option('--data-dir <directory>', 'where gyms and agent repositories live')
+    .option('--instance-ids <ids...>', 'only these tasks')
+    .action(async (options: RolloutCommandOptions) => {
+      const [provider, ...rest] = options.model.split(':');
+      const name = rest.join(':');
+      if (provider !== 'openai' || name === '') {
+        throw new SweMirrorError({ code: 'ROLLOUT_MODEL_UNSUPPORTED', kind: 'user', message: `--model ${options.model}: rollouts need native tool calling on an OpenAI-compatible endpoint.`, hint: 'Use --model openai:<model>, with --base-url for vLLM, SGLang or LiteLLM (which also fronts Anthropic models).' });
+      }
+      const baseUrl = options.baseUrl ?? process.env.SWE_MIRROR_BASE_URL;
+      const model = createOpenAiAgentModel({ model: name, ...(baseUrl ? { baseUrl } : {}), ...(process.env[options.apiKeyEnv] ? { apiKey: process.env[options.apiKeyEnv] as string } : {}) });
+      const result = await rollout({
+        tasksFile: options.tasks,
+        model,
+        outputFile: options.output,
+        trials: options.trials,
+        temperature: options.temperature,
+        maxRounds: options.maxRounds,
+        commandTimeoutSeconds: options.commandTimeout,
+        workers: options.workers,
+        ...(options.maxTokens === undefined ? {} : { maxTotalTokens: options.maxTokens }),
+        ...(options.maxCost === undefined ? {} : { maxCostUsd: options.maxCost }),
+        ...(options.dataDir ? { dataDirectory: options.dataDir } : {}),
+        ...(options.instanceIds ? { instanceIds: options.instanceIds } : {}),
+        onEvent: (event) => {
+          if (event.type === 'episode-done') {
+            const record = event.record;
+            process.stdout.write(`${record.success ? 'SUCCESS' : 'FAIL   '} ${record.instance_id} trial ${record.trial}: ${record.exit_reason} after ${record.rounds} rounds, ${record.erroneous_turns} erroneous, resolved ${record.evaluation?.resolved ?? false}  [${event.done}/${event.total}]\n`);
+          } else if (event.type === 'warning') process.stderr.write(`warning: ${event.message}\n`);
+          else if (event.type === 'gym-failed') process.stderr.write(`${event.error.message}\n`);
+        },
+      });
+      const successes = result.records.filter((record) => record.success).length;
+      process.stdout.write(`${result.records.length} episode(s) run, ${result.skipped} already in ${options.output}; ${successes} successful\n`);
+    });
+}
