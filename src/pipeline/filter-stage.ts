@@ -7,6 +7,7 @@ import { judgeMirrorability } from '../sources/llm-filter.js';
 import type { Store } from '../store/store.js';
 import { modelForCandidate } from './candidate-model.js';
 import type { PipelineReporter } from './events.js';
+import { instanceIdFor } from './mirror-stage.js';
 
 /** Run the LLM mirrorability filter over every candidate waiting for it; each verdict is stored as it comes. */
 export async function filterStage(input: {
@@ -31,7 +32,8 @@ export async function filterStage(input: {
   await Promise.all(
     pending.map((candidate) =>
       limit(async () => {
-        const item = `${candidate.gym} ← ${candidate.source.repo}#${candidate.source.number}`;
+        // The instance id the mirror stage will use too, so one candidate has one name in every event.
+        const item = instanceIdFor(candidate.gym, candidate.source);
         reporter.onEvent({ type: 'item-start', stage: 'filter', item });
         const gym = input.gyms.get(candidate.gym) as PreparedGym;
         try {

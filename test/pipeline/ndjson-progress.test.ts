@@ -48,6 +48,10 @@ describe('swe-mirror run --progress ndjson', () => {
     const finished = events.filter((event) => event.type === 'item-done').map(key).sort();
     expect(finished).toEqual(started);
     expect(started).toContain('prepare python-pytest');
+    // One candidate has one name across stages: every mirrored instance id was also the filter's item.
+    const itemsOf = (stage: string) => new Set(events.filter((event) => event.type === 'item-done' && event.stage === stage).map((event) => event.item));
+    expect([...itemsOf('mirror')].filter((item) => !itemsOf('filter').has(item))).toEqual([]);
+    expect(itemsOf('mirror')).toContain('python-pytest__demo-upstream__pyversions-412');
 
     const summary = events.at(-1)!;
     expect(summary.type).toBe('summary');
