@@ -2,6 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { Store } from '../../src/store/store.js';
 import { AuditFile, readAuditMarks } from '../../src/viewer/audit.js';
 import { buildViewerStore } from './viewer-store.js';
 
@@ -41,6 +43,28 @@ describe('swe-mirror view (the command)', () => {
     const badPort = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'view', directory, '--port', 'eighty'], { encoding: 'utf8' });
     expect(badPort.status).toBe(2);
     expect(badPort.stderr).toContain('is not a port number');
+  });
+});
+
+describe('Store.openReadOnly', () => {
+  it('refuses an SQLite file that is not a store, and one from a newer swe-mirror', () => {
+    const plain = path.join(directory, 'plain.sqlite');
+    new Database(plain).exec('CREATE TABLE t (x)');
+    expect(() => Store.openReadOnly(plain)).toThrow(/not a swe-mirror store/);
+    const newer = path.join(directory, 'newer.sqlite');
+    const database = new Database(newer);
+    database.pragma('user_version = 999');
+    database.close();
+    expect(() => Store.openReadOnly(newer)).toThrow(/schema version 999/);
+  });
+
+  it('cannot write', () => {
+    const store = Store.openReadOnly(storePath);
+    try {
+      expect(() => store.saveGym({ name: 'x', language: 'python', specPath: 'x', status: 'prepared' })).toThrow(/readonly/);
+    } finally {
+      store.close();
+    }
   });
 });
 
