@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedOpenAiServer, type ScriptedServer } from '../../src/testing/index.js';
 import { SOURCE_PR } from '../mirror/mirror-fixtures.js';
-import { hasStackTrace, PYTHON_GYM_SPEC, pythonResponder, runCli, writePipelineConfig } from '../support/pipeline-cli.js';
+import { hasStackTrace, PYTHON_GYM_SPEC, pythonResponder, REPOSITORY_ROOT, runCli, writePipelineConfig } from '../support/pipeline-cli.js';
 
 // Real CLI processes against a scripted OpenAI server; "no bubblewrap" is SWE_MIRROR_BWRAP pointing nowhere.
 const NO_BWRAP = { SWE_MIRROR_BWRAP: '/nonexistent/bwrap' };
@@ -102,5 +102,16 @@ describe('without a sandbox, commands that run LLM-written code', { timeout: 600
     const verdict = JSON.parse(await readFile(path.join(out, 'verdict.json'), 'utf8'));
     expect(verdict.valid).toBe(true);
     expect(verdict.sandbox).toMatchObject({ isolated: false, unsafeNoSandbox: true });
+  });
+
+  it('`verify` of hand-written patches still runs, warns, and records what was missing in verdict.json', async () => {
+    const task = path.join(await mkdtemp(path.join(tmpdir(), 'swe-mirror-nosandbox-verify-')), 'task');
+    await cp(path.join(REPOSITORY_ROOT, 'test/fixtures/gyms/python-pytest/tasks/valid'), task, { recursive: true });
+    const result = await runCli(['verify', '--gym', PYTHON_GYM_SPEC, '--task', task, '--runs', '1'], { env: { ...NO_BWRAP, SWE_MIRROR_DATA_DIR: dataDirectory } });
+    expect(result.code, result.output).toBe(0);
+    expect(result.stderr).toContain('warning: sandbox protections missing');
+    const verdict = JSON.parse(await readFile(path.join(task, 'verdict.json'), 'utf8'));
+    expect(verdict.sandbox).toMatchObject({ isolated: false, unsafeNoSandbox: false });
+    expect(verdict.sandbox.missing.length).toBeGreaterThan(0);
   });
 });

@@ -73,7 +73,7 @@ describe('one store, one writer', { timeout: 600_000 }, () => {
     expect(resumed.code, resumed.output).toBe(0);
     const rows = (await readFile(path.join(directory, 'out', 'tasks.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
     expect(rows).toHaveLength(1);
-    expect(rows[0].sandbox.unsafe_no_sandbox).toBe(false);
+    expect(rows[0].sandbox).toEqual({ isolated: true, unsafe_no_sandbox: false, missing: [] });
 
     // Reading the funnel needs no lock, and the store is free again for an export.
     const exportedAfter = await runCli(['export', '--config', config], { env: env() });
