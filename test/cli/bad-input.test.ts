@@ -66,7 +66,9 @@ describe('bad input gets exit 2 and one clear line', { timeout: 120_000 }, () =>
   it('a gym whose repo path does not exist', async () => {
     const spec = path.join(work, 'missing-repo.yaml');
     await writeFile(spec, ['name: missing', 'language: python', 'repo: ./no-such-dir', 'test:', '  command: pytest -rA', '  report: { format: pytest-ra }', 'testFiles: ["tests/**"]'].join('\n'));
-    expectUserError(await runCli(['verify', '--gym', spec, '--task', VALID_TASK]), `(${path.join(work, 'no-such-dir')}) is not a directory: it does not exist`);
+    const verify = await runCli(['verify', '--gym', spec, '--task', VALID_TASK]);
+    expectUserError(verify, 'does not exist');
+    expect(verify.stderr).toContain(`(${path.join(work, 'no-such-dir')})`);
     expectUserError(await runCli(['gym', 'prepare', spec]), 'does not exist');
   });
 
