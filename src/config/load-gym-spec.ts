@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isGitBundleFile } from '../gym/gym-source.js';
 import { SweMirrorError } from '../core/errors.js';
 import { gymSpecSchema, type GymSpec } from './gym-spec.js';
 import { parseYamlWithSchema } from './validate.js';
@@ -36,12 +37,14 @@ export async function loadGymSpec(specPath: string): Promise<LoadedGymSpec> {
   const spec = parseYamlWithSchema(text, gymSpecSchema, { source: specPath, code: 'GYM_SPEC_INVALID', what: 'gym spec' });
   const isRemote = REMOTE_REPO.test(spec.repo);
   const repoLocation = isRemote ? spec.repo : path.resolve(path.dirname(absolute), spec.repo);
-  if (!isRemote && !statSync(repoLocation, { throwIfNoEntry: false })?.isDirectory()) {
+  const found = isRemote ? undefined : statSync(repoLocation, { throwIfNoEntry: false });
+  // A local repo is a directory (a git repository or a plain one) or a git bundle file, as exports write.
+  if (!isRemote && !(found?.isDirectory() || (found?.isFile() && isGitBundleFile(repoLocation)))) {
     throw new SweMirrorError({
       code: 'GYM_REPO_NOT_FOUND',
       kind: 'user',
-      message: `The gym ${spec.name}'s repo ${spec.repo} (${repoLocation}) is not a directory${statSync(repoLocation, { throwIfNoEntry: false }) ? '' : ': it does not exist'}.`,
-      hint: `Set \`repo:\` in ${specPath} to a git URL, or to a local directory relative to the spec file.`,
+      message: `The gym ${spec.name}'s repo ${spec.repo} (${repoLocation}) ${found ? 'is neither a directory nor a git bundle' : 'does not exist'}.`,
+      hint: `Set \`repo:\` in ${specPath} to a git URL, a local directory or a git bundle, relative to the spec file.`,
     });
   }
   return { spec, specPath: absolute, repoLocation, isRemote, text };

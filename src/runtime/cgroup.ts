@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -105,7 +105,9 @@ export async function probeCgroups(): Promise<CgroupSupport> {
       usable.push(hierarchy);
     } catch {
       // Not writable for us (no delegation): this hierarchy is not used.
+      continue;
     }
+    await removeStaleGroups(hierarchy.directory);
   }
   const memory = usable.some((hierarchy) => hierarchy.controllers.has('memory'));
   const pids = usable.some((hierarchy) => hierarchy.controllers.has('pids'));
@@ -197,6 +199,26 @@ async function emptyGroup(hierarchy: Hierarchy, directory: string): Promise<void
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Groups left by a swe-mirror process that was killed (-9) before it could remove them. */
+async function removeStaleGroups(directory: string): Promise<void> {
+  const entries = await readdir(directory).catch(() => [] as string[]);
+  for (const entry of entries) {
+    const owner = /^swe-mirror-(\d+)-\d+$/.exec(entry)?.[1];
+    if (owner === undefined || isAlive(Number(owner))) continue;
+    await emptyGroup({ version: 1, directory, controllers: new Set() }, path.join(directory, entry));
+    await rmdir(path.join(directory, entry)).catch(() => undefined);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
