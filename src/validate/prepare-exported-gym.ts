@@ -84,7 +84,18 @@ export async function prepareExportedGym(input: PrepareExportedGymInput): Promis
       hint: 'Keep tasks.jsonl beside the gyms/ and bundles/ folders that `swe-mirror export` wrote, or export again.',
     });
   }
-  const exported = await loadGymSpec(specPath);
+  const missingBundle = (bundlePath: string, named: string): SweMirrorError =>
+    new SweMirrorError({
+      code: 'EXPORT_BUNDLE_MISSING',
+      kind: 'user',
+      message: `The bundle of gym ${input.gymName} is missing: ${specPath} names ${named}, and ${bundlePath} does not exist.`,
+      hint: 'Copy the bundles/ folder along with tasks.jsonl and gyms/, or export again with `swe-mirror export`.',
+    });
+  const exported = await loadGymSpec(specPath).catch((error: unknown) => {
+    // The spec loader refuses a repo that does not exist; for an export that means the bundle was left behind.
+    if (isSweMirrorError(error) && error.code === 'GYM_REPO_NOT_FOUND') throw missingBundle(path.join(input.exportDirectory, 'bundles', `${input.gymName}.bundle`), `bundles/${input.gymName}.bundle`);
+    throw error;
+  });
   const bundlePath = exported.repoLocation;
   if (exported.isRemote || !existsSync(bundlePath)) {
     throw new SweMirrorError({
