@@ -95,6 +95,9 @@ describe('bad input gets exit 2 and one clear line', { timeout: 120_000 }, () =>
     const directory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-readonly-run-'));
     const config = await writePipelineConfig(directory, 'http://127.0.0.1:9/v1', { outputDirectory: path.join(readOnly, 'out') });
     expectUserError(await runInReadOnly(readOnly, ['run', '--config', config, '--unsafe-no-sandbox']), /The output directory .*out cannot be created/);
+    const verify = await runInReadOnly(readOnly, ['verify', '--gym', PYTHON_GYM_SPEC, '--task', VALID_TASK, '--out', path.join(readOnly, 'verdict.json')]);
+    expectUserError(verify, /The verdict directory .* cannot be written/);
+    expect(verify.stderr).not.toMatch(/^run 1\//m);
   });
 
   it('a missing output directory is created; one that is a file is refused', async () => {
