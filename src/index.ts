@@ -17,7 +17,7 @@ export { getReportParser, parseReport } from './reports/index.js';
 export { applyPatch, checkPatch, invertPatch, listPatchFiles, classifyPatchFiles, assertPatchConfined, diffWorkingCopy } from './edits/patch.js';
 export { applySearchReplaceBlocks, testFilesOnly, nonTestFilesOnly } from './edits/search-replace.js';
 export { parseSearchReplaceBlocks } from './edits/search-replace-parse.js';
-export { verifyTask, DEFAULT_REPEATS, type VerifyTaskOptions, type VerifyEvent, type SuiteRunner } from './verify/verify-task.js';
+export { verifyTask, DEFAULT_REPEATS, DEFAULT_RERUNS, type VerifyTaskOptions, type VerifyEvent, type SuiteRunner } from './verify/verify-task.js';
 export type { TaskPatches } from './verify/sanity.js';
 export { judgeTask, type JudgeInput, type Judgement, type StateRunResult } from './verify/judge.js';
 export * from './llm/index.js';

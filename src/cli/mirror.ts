@@ -216,7 +216,7 @@ export function register(program: Command): void {
     .option('--retries <n>', 'retries per step, each with the failure as feedback (default 2)')
     .option('--samples <n>', 'samples per model call (default 1)')
     .option('--temperature <t>', 'sampling temperature (default: the model config)')
-    .option('--repeats <n>', 'verification runs of the test and fix states (default 3)')
+    .option('--repeats <n>', 'full verification runs of the test and fix states (default 1, then targeted reruns of the deciding tests)')
     .option('--strict', 'reject new tests that pass even with the bug, as the paper does')
     .option('--no-cache', 'do not read or write the model response cache')
     .option('--record <file>', 'append every model answer to this JSONL recording')

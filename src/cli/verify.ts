@@ -8,7 +8,7 @@ import { ensureWritableDirectory } from '../pipeline/writable-directory.js';
 import type { TestState, Verdict } from '../core/records.js';
 import { prepareGym, type GymPrepareEvent } from '../gym/prepare.js';
 import { createLocalRuntime } from '../runtime/local.js';
-import { DEFAULT_REPEATS, verifyTask, type VerifyEvent } from '../verify/verify-task.js';
+import { DEFAULT_RERUNS, verifyTask, type VerifyEvent } from '../verify/verify-task.js';
 
 interface VerifyCommandOptions {
   gym: string;
@@ -16,6 +16,7 @@ interface VerifyCommandOptions {
   dataDir?: string;
   strict?: boolean;
   runs?: number;
+  reruns?: number;
   out?: string;
 }
 
@@ -52,6 +53,14 @@ function parseRuns(value: string): number {
     throw new SweMirrorError({ code: 'CLI_INVALID_OPTION', kind: 'user', message: `--runs must be a positive integer, got "${value}".`, hint: 'For example: --runs 3' });
   }
   return runs;
+}
+
+function parseReruns(value: string): number {
+  const reruns = Number(value);
+  if (!Number.isInteger(reruns) || reruns < 0) {
+    throw new SweMirrorError({ code: 'CLI_INVALID_OPTION', kind: 'user', message: `--reruns must be 0 or a positive integer, got "${value}".`, hint: 'For example: --reruns 1' });
+  }
+  return reruns;
 }
 
 async function readTaskPatch(taskDirectory: string, name: string, isRequired: boolean): Promise<string | undefined> {
@@ -118,7 +127,8 @@ export function printVerdictSummary(file: VerdictFile, verdictPath: string): voi
       const counts = file.runCounts[index];
       const outcome = run.timedOut ? 'timed out' : run.outOfMemory ? 'out of memory' : !run.hasEvidence ? 'no evidence' : `exit ${run.exitCode ?? 'killed'}`;
       const tally = counts ? `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped` : '';
-      write(`  ${run.state.padEnd(4)} #${run.repeat}  ${seconds(run.durationMs).padStart(7)}  ${outcome.padEnd(12)} ${tally}`);
+      const scope = run.files ? `  (rerun: ${run.files.join(', ')})` : '';
+      write(`  ${run.state.padEnd(4)} #${run.repeat}  ${seconds(run.durationMs).padStart(7)}  ${outcome.padEnd(12)} ${tally}${scope}`);
     }
   }
   write(`runner: ${file.runner} (report: ${file.parser}, level: ${file.level}, runtime: ${file.runtime})`);
@@ -136,7 +146,8 @@ export function register(program: Command): void {
     .requiredOption('--task <directory>', 'directory holding mirror.patch, test.patch and optionally fix.patch')
     .option('--data-dir <directory>', 'data directory (default $SWE_MIRROR_DATA_DIR or ~/.cache/swe-mirror)')
     .option('--strict', 'reject new tests that pass even with the bug (as the SWE-Mirror paper does)')
-    .option('--runs <count>', `runs of the test and fix states (default ${DEFAULT_REPEATS.test}; the run state runs once)`, parseRuns)
+    .option('--runs <count>', 'full runs of the test and fix states, with no targeted reruns unless --reruns (default: one, then targeted reruns)', parseRuns)
+    .option('--reruns <count>', `reruns of the deciding tests in fix and test through the gym's filesCommand (default ${DEFAULT_RERUNS}; 0 for none)`, parseReruns)
     .option('--out <file>', 'where to write the verdict (default <task>/verdict.json)')
     .action(async (options: VerifyCommandOptions) => {
       const taskDirectory = path.resolve(options.task);
@@ -162,10 +173,13 @@ export function register(program: Command): void {
       const logDirectory = path.join(gym.directory, 'logs', 'verify', `${path.basename(taskDirectory)}-${stamp}`);
       const runCounts: VerdictFile['runCounts'] = [];
       const repeats: Partial<Record<TestState, number>> = options.runs ? { test: options.runs, fix: options.runs } : {};
+      // Explicit full runs are the paper's behaviour: no targeted reruns on top unless asked for.
+      const reruns = options.reruns ?? (options.runs ? 0 : undefined);
       const onEvent = (event: VerifyEvent): void => {
         if (event.type === 'run-done') {
           runCounts.push({ passed: event.passed, failed: event.failed, skipped: event.skipped });
-          progress(`${event.state} ${event.repeat}/${event.repeats}: ${event.passed} passed, ${event.failed} failed, ${event.skipped} skipped (${seconds(event.durationMs)})`);
+          const scope = event.files ? ` (rerun of ${event.files.length} file(s))` : '';
+          progress(`${event.state} ${event.repeat}/${event.repeats}${scope}: ${event.passed} passed, ${event.failed} failed, ${event.skipped} skipped (${seconds(event.durationMs)})`);
         } else if (event.type === 'patches-applied') {
           const fuzzy = Object.entries(event.methods).filter(([, method]) => method !== 'git');
           for (const [label, method] of fuzzy) progress(`note: ${label} applied with ${method === '3way' ? 'a three-way merge' : 'fuzzy matching'}`);
@@ -174,6 +188,7 @@ export function register(program: Command): void {
       const verdict = await verifyTask(gym, { mirror: mirror as string, test: test as string, ...(fix === undefined ? {} : { fix }) }, {
         runtime,
         repeats,
+        ...(reruns === undefined ? {} : { reruns }),
         strict: options.strict ?? false,
         logDirectory,
         onEvent,

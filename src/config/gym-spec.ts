@@ -61,6 +61,10 @@ export const gymSpecSchema = z
     env: z.record(z.string(), z.string()).default({}).describe('Extra environment variables for install and test.'),
     image: z.string().optional().describe('Container image for the docker runtime.'),
     baselineRuns: z.number().int().min(1).default(3).describe('Baseline suite runs at prepare time to find flaky tests.'),
+    quarantine: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Test ids known to be unreliable here (timing tests...): excluded from every verdict, like the flaky tests the baseline finds.'),
   })
   .strict();
 

@@ -69,12 +69,19 @@ export const runConfigSchema = z
       .object({
         strict: z.boolean().default(false),
         repeats: z
-          .object({ run: z.number().int().min(1).default(1), test: z.number().int().min(1).default(3), fix: z.number().int().min(1).default(3) })
+          .object({ run: z.number().int().min(1).default(1), test: z.number().int().min(1).default(1), fix: z.number().int().min(1).default(1) })
           .strict()
-          .default({ run: 1, test: 3, fix: 3 }),
+          .default({ run: 1, test: 1, fix: 1 })
+          .describe('Full suite runs per state; more than one of test or fix is the paper\'s behaviour (no targeted reruns then unless `reruns` is set).'),
+        reruns: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe('Reruns of the deciding tests in fix and test through the gym\'s filesCommand; default 1 (0 when repeats are above 1).'),
       })
       .strict()
-      .default({ strict: false, repeats: { run: 1, test: 3, fix: 3 } }),
+      .default({ strict: false, repeats: { run: 1, test: 1, fix: 1 } }),
     concurrency: z
       .object({
         model: z.number().int().positive().default(4).describe('Candidates whose model steps run at once.'),

@@ -123,7 +123,8 @@ export interface Verdict {
   flakyTests: string[];
   quarantinedTests: string[];
   tests: Record<string, PerTestStatus>;
-  runs: Array<Pick<TestRun, 'state' | 'repeat' | 'exitCode' | 'durationMs' | 'timedOut' | 'outOfMemory' | 'hasEvidence' | 'logPath'>>;
+  /** Every suite run in order; `files` is set on a targeted flakiness rerun (the test files it ran). */
+  runs: Array<Pick<TestRun, 'state' | 'repeat' | 'exitCode' | 'durationMs' | 'timedOut' | 'outOfMemory' | 'hasEvidence' | 'logPath'> & { files?: string[] }>;
   runner: string;
   parser: string;
   level: 'test' | 'assertion';

@@ -43,7 +43,7 @@ export interface MirrorInput {
   /** Where suite and verification logs go; default none. */
   logDirectory?: string;
   /** Verification settings passed to the verifier. */
-  verifyOptions?: { repeats?: Partial<Record<TestState, number>>; strict?: boolean; unsafeNoSandbox?: boolean };
+  verifyOptions?: { repeats?: Partial<Record<TestState, number>>; reruns?: number; strict?: boolean; unsafeNoSandbox?: boolean };
   /** Replace the verifier (tests, other runtimes); default `verifyTask`. */
   verify?: VerifyFunction;
   onEvent?: (event: MirrorEvent) => void;

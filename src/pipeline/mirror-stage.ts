@@ -71,7 +71,7 @@ export async function mirrorStage(input: {
   concurrency: number;
   retriesPerStep: number;
   samples: number;
-  verify: { strict: boolean; repeats: { run: number; test: number; fix: number }; unsafeNoSandbox?: boolean };
+  verify: { strict: boolean; repeats: { run: number; test: number; fix: number }; reruns?: number; unsafeNoSandbox?: boolean };
   maxCandidatesPerGym?: number;
   logDirectory: string;
   reporter: PipelineReporter;

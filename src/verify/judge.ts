@@ -1,5 +1,6 @@
 import type { PerTestStatus, TestState, Verdict, VerdictReason } from '../core/records.js';
 import type { TestStatus, TestStatusMap } from '../core/tests.js';
+import { findParentsThatGainedSubtests } from './parent-tests.js';
 import { alignStateRuns } from './positional-ids.js';
 
 /** What the judge needs from one suite run. */
@@ -8,6 +9,8 @@ export interface StateRunResult {
   hasEvidence: boolean;
   timedOut?: boolean;
   outOfMemory?: boolean;
+  /** A rerun of some test files only: a test absent from it was not run, not NONE. */
+  isPartial?: boolean;
 }
 
 export interface JudgeInput {
@@ -15,6 +18,13 @@ export interface JudgeInput {
   runs: Record<TestState, StateRunResult[]>;
   /** Tests the gym's own baseline found flaky: excluded from the rules, reported. */
   quarantined: string[];
+  /**
+   * Tests seen flaky in earlier verifications of the gym: quarantined like the baseline's when the gym already had
+   * them (present in run), flaky in this task when its test.patch adds them (a task's own tests must be stable).
+   */
+  knownFlaky?: string[];
+  /** Separator of subtest ids (`/` for Go's `TestX/case`): parents that only gained subtests are judged by them. */
+  subtestSeparator?: string;
   /** Reject new tests that pass even with the bug (NONE→PASSED→PASSED), as the paper does. */
   strict?: boolean;
 }
@@ -35,16 +45,18 @@ export function judgeTask(input: JudgeInput): Judgement {
   for (const state of STATES) {
     if (input.runs[state].length === 0) throw new RangeError(`judgeTask needs at least one run of state "${state}"`);
   }
-  const quarantined = new Set(input.quarantined);
   // `name [2]` ids are numbered by order; align them so an inserted same-named test shifts nothing.
   const statuses = collectStatuses(alignStateRuns<StateRunResult, TestState>(input.runs, 'test'));
   const tests: Record<string, PerTestStatus> = {};
   for (const [id, perState] of statuses) {
     tests[id] = { run: perState.run[0] ?? 'NONE', test: perState.test[0] ?? 'NONE', fix: perState.fix[0] ?? 'NONE' };
   }
+  const isAddedByTask = (id: string): boolean => tests[id]?.run === 'NONE' && tests[id]?.test !== 'NONE';
+  const knownFlaky = new Set(input.knownFlaky ?? []);
+  const quarantined = new Set([...input.quarantined, ...[...knownFlaky].filter((id) => !isAddedByTask(id))]);
   const quarantinedTests = sorted([...statuses.keys()].filter((id) => quarantined.has(id)));
   const considered = [...statuses.keys()].filter((id) => !quarantined.has(id));
-  const flakyTests = sorted(considered.filter((id) => isFlaky(statuses.get(id) as PerStateStatuses)));
+  const flakyTests = sorted(considered.filter((id) => isFlaky(statuses.get(id) as PerStateStatuses) || (knownFlaky.has(id) && isAddedByTask(id))));
   const flaky = new Set(flakyTests);
   const stable = considered.filter((id) => !flaky.has(id));
   const base = { tests, quarantinedTests, flakyTests };
@@ -61,7 +73,8 @@ export function judgeTask(input: JudgeInput): Judgement {
   const addedTests = sorted(stable.filter((id) => transition(id).run === 'NONE' && transition(id).test !== 'NONE'));
 
   const reasons: VerdictReason[] = [];
-  const testsOnlyAdd = judgeTestsOnlyAdd(stable, transition, input.strict ?? false);
+  const gainedSubtests = input.subtestSeparator ? findParentsThatGainedSubtests(stable, transition, input.subtestSeparator) : new Set<string>();
+  const testsOnlyAdd = judgeTestsOnlyAdd(stable.filter((id) => !gainedSubtests.has(id)), transition, input.strict ?? false);
   if (testsOnlyAdd) reasons.push(testsOnlyAdd);
   if (FAIL_TO_PASS.length === 0) {
     reasons.push({
@@ -75,7 +88,7 @@ export function judgeTask(input: JudgeInput): Judgement {
   }
   const regressions = judgeNoRegressions(stable, transition);
   if (regressions) reasons.push(regressions);
-  const flakiness = judgeNoFlakiness(flakyTests, statuses);
+  const flakiness = judgeNoFlakiness(flakyTests, statuses, knownFlaky);
   if (flakiness) reasons.push(flakiness);
   return { ...base, valid: reasons.length === 0, reasons, FAIL_TO_PASS, PASS_TO_PASS, newButNotFailing };
 }
@@ -89,7 +102,9 @@ function collectStatuses(runs: Record<TestState, StateRunResult[]>): Map<string,
   const statuses = new Map<string, PerStateStatuses>();
   for (const id of [...ids].sort()) {
     const perState = {} as PerStateStatuses;
-    for (const state of STATES) perState[state] = runs[state].map((run) => run.tests[id] ?? 'NONE');
+    for (const state of STATES) {
+      perState[state] = runs[state].flatMap((run) => (run.isPartial && run.tests[id] === undefined ? [] : [run.tests[id] ?? 'NONE']));
+    }
     statuses.set(id, perState);
   }
   return statuses;
@@ -165,7 +180,7 @@ function judgeNoRegressions(ids: string[], transition: (id: string) => PerTestSt
 }
 
 /** Rule 4: a flaky test that would be in FAIL_TO_PASS or PASS_TO_PASS (some repeat of test PASSED or FAILED, some repeat of fix PASSED). */
-function judgeNoFlakiness(flakyTests: string[], statuses: Map<string, PerStateStatuses>): VerdictReason | undefined {
+function judgeNoFlakiness(flakyTests: string[], statuses: Map<string, PerStateStatuses>, knownFlaky: Set<string>): VerdictReason | undefined {
   const involved = flakyTests.filter((id) => {
     const perState = statuses.get(id) as PerStateStatuses;
     return perState.test.some((status) => status === 'PASSED' || status === 'FAILED') && perState.fix.includes('PASSED');
@@ -173,7 +188,8 @@ function judgeNoFlakiness(flakyTests: string[], statuses: Map<string, PerStateSt
   if (involved.length === 0) return undefined;
   const shown = involved.slice(0, 3).map((id) => {
     const perState = statuses.get(id) as PerStateStatuses;
-    return `${id} (${STATES.map((state) => `${state}: ${perState[state].join(',')}`).join('; ')})`;
+    const earlier = knownFlaky.has(id) ? '; seen flaky in an earlier verification of this gym' : '';
+    return `${id} (${STATES.map((state) => `${state}: ${perState[state].join(',')}`).join('; ')}${earlier})`;
   });
   const more = involved.length > shown.length ? ` and ${involved.length - shown.length} more` : '';
   return {
