@@ -10,6 +10,7 @@ import { prepareGym } from '../../src/gym/prepare.js';
 import { runSuite } from '../../src/gym/run-suite.js';
 import type { PreparedGym } from '../../src/gym/types.js';
 import { createLocalRuntime } from '../../src/runtime/local.js';
+import { flakyRecordPath, readKnownFlakyTests } from '../../src/verify/flaky-record.js';
 import { verifyTask, type VerifyEvent } from '../../src/verify/verify-task.js';
 import { git, removeDirectory } from './support/git-repo.js';
 import { buildCalcTasks, createCalcGym } from './support/pytest-gym.js';
@@ -42,9 +43,10 @@ function expectPristine(): void {
 }
 
 describe('verifyTask on a real pytest gym', () => {
-  it('accepts a valid task: default repeats, each on a fresh working copy holding exactly its patches, exact FAIL_TO_PASS, runs and logs recorded', async () => {
+  it('accepts a valid task at the default cost: each state once in full, then test.patch\'s files rerun in fix and test, each on a fresh working copy holding exactly its patches', async () => {
     const events: VerifyEvent[] = [];
     const seen: string[][] = [];
+    const scopes: Array<string[] | undefined> = [];
     const logDirectory = mkdtempSync(path.join(os.tmpdir(), 'swe-mirror-verify-logs-'));
     const verdict = await verifyTask(gym, tasks.valid, {
       runtime,
@@ -52,6 +54,7 @@ describe('verifyTask on a real pytest gym', () => {
       onEvent: (event) => events.push(event),
       runSuite: async (preparedGym, options) => {
         seen.push(listPatchFiles(await diffWorkingCopy(options.workdir)).sort());
+        scopes.push(options.files);
         return runSuite(preparedGym, options);
       },
     });
@@ -60,21 +63,24 @@ describe('verifyTask on a real pytest gym', () => {
     expect(verdict.FAIL_TO_PASS).toEqual([id('test_clamp_above')]);
     expect(verdict.PASS_TO_PASS).toEqual([id('test_add'), id('test_clamp_inside')]);
     expect(verdict.tests[id('test_clamp_above')]).toEqual({ run: 'NONE', test: 'FAILED', fix: 'PASSED' });
-    expect(verdict.runs.map((run) => `${run.state}${run.repeat}`)).toEqual(['run1', 'test1', 'test2', 'test3', 'fix1', 'fix2', 'fix3']);
+    expect(verdict.runs.map((run) => `${run.state}${run.repeat}`)).toEqual(['run1', 'test1', 'fix1', 'fix2', 'test2']);
+    // The reruns run only the deciding tests' file, through the gym's filesCommand.
+    expect(scopes).toEqual([undefined, undefined, undefined, ['tests/test_calc.py'], ['tests/test_calc.py']]);
+    expect(verdict.runs.map((run) => run.files)).toEqual([undefined, undefined, undefined, ['tests/test_calc.py'], ['tests/test_calc.py']]);
     const mirrored = ['calc/__init__.py'];
     const tested = ['calc/__init__.py', 'tests/test_calc.py'];
     // fix = mirror + test + inverse of mirror: only the test change is left.
     const fixed = ['tests/test_calc.py'];
-    expect(seen).toEqual([mirrored, tested, tested, tested, fixed, fixed, fixed]);
+    expect(seen).toEqual([mirrored, tested, fixed, fixed, tested]);
     for (const run of verdict.runs) {
       expect(run.hasEvidence).toBe(true);
       expect(run.durationMs).toBeGreaterThan(0);
       expect(existsSync(run.logPath as string)).toBe(true);
     }
-    expect(verdict.runs.map((run) => path.basename(run.logPath ?? ''))).toEqual(['run-1.log', 'test-1.log', 'test-2.log', 'test-3.log', 'fix-1.log', 'fix-2.log', 'fix-3.log']);
+    expect(verdict.runs.map((run) => path.basename(run.logPath ?? ''))).toEqual(['run-1.log', 'test-1.log', 'fix-1.log', 'fix-2.log', 'test-2.log']);
     expect(verdict.runner).toBe('python -m pytest -rA -p no:cacheprovider');
     expect(verdict.parser).toBe('pytest-ra');
-    expect(events.filter((event) => event.type === 'run-done')).toHaveLength(7);
+    expect(events.filter((event) => event.type === 'run-done')).toHaveLength(5);
     removeDirectory(logDirectory);
     expectPristine();
   });
@@ -117,11 +123,32 @@ describe('verifyTask on a real pytest gym', () => {
     expectPristine();
   });
 
-  it('catches a flaky new test through reruns (no-flakiness) and keeps it out of FAIL_TO_PASS', async () => {
-    const verdict = await verifyTask(gym, tasks.flaky, { runtime, repeats: { run: 1, test: 2, fix: 2 }, runSuite: suiteRunnerWithRunCounter('.counter') });
+  it('catches a flaky new test through the targeted reruns (no-flakiness), keeps it out of FAIL_TO_PASS and records it for the gym', async () => {
+    // On its full runs alone test_coin looks like FAIL_TO_PASS (FAILED in test, PASSED in fix).
+    const single = await verifyTask(gym, tasks.flaky, { runtime, repeats: once, reruns: 0, useFlakyRecord: false, runSuite: suiteRunnerWithRunCounter('.counter') });
+    expect(single.valid).toBe(true);
+    expect(single.FAIL_TO_PASS).toEqual([id('test_clamp_above'), id('test_coin')]);
+
+    const verdict = await verifyTask(gym, tasks.flaky, { runtime, useFlakyRecord: false, runSuite: suiteRunnerWithRunCounter('.counter') });
     expect(rules(verdict)).toEqual(['no-flakiness']);
     expect(verdict.flakyTests).toEqual([id('test_coin')]);
     expect(verdict.FAIL_TO_PASS).toEqual([id('test_clamp_above')]);
+    expect(verdict.runs).toHaveLength(5);
+
+    const full = await verifyTask(gym, tasks.flaky, { runtime, repeats: { run: 1, test: 2, fix: 2 }, useFlakyRecord: false, runSuite: suiteRunnerWithRunCounter('.counter') });
+    expect(rules(full)).toEqual(['no-flakiness']);
+    expect(full.runs.every((run) => run.files === undefined)).toBe(true);
+  });
+
+  it('keeps a per-gym record of tests seen flaky: a later verification rejects the same new test even when it holds still', async () => {
+    rmSync(flakyRecordPath(gym.directory), { force: true });
+    await verifyTask(gym, tasks.flaky, { runtime, runSuite: suiteRunnerWithRunCounter('.counter') });
+    expect(await readKnownFlakyTests(gym.directory)).toEqual([id('test_coin')]);
+    // Without the counter file test_coin always passes: no run can show it flaky, only the record.
+    const later = await verifyTask(gym, tasks.flaky, { runtime, repeats: once, reruns: 0 });
+    expect(rules(later)).toEqual(['no-flakiness']);
+    expect(later.reasons[0]?.message).toContain('seen flaky in an earlier verification of this gym');
+    rmSync(flakyRecordPath(gym.directory), { force: true });
   });
 });
 

@@ -10,6 +10,7 @@ export const CALC_FILES: FileTree = {
     'repo: .',
     'test:',
     '  command: python -m pytest -rA -p no:cacheprovider',
+    '  filesCommand: python -m pytest -rA -p no:cacheprovider {files}',
     '  report:',
     '    format: pytest-ra',
     'testFiles:',
