@@ -4,16 +4,16 @@ import path from 'node:path';
 import { SweMirrorError } from '../core/errors.js';
 
 /**
- * Write a file all-or-nothing: lines go to a temp file beside the target, fsync'd, then renamed.
+ * Write a file all-or-nothing: text or bytes go to a temp file beside the target, fsync'd, then renamed.
  * On any failure (disk full included) the temp file is removed and the target is untouched.
  */
-export async function writeFileAtomically(target: string, chunks: Iterable<string>): Promise<void> {
+export async function writeFileAtomically(target: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(4).toString('hex')}.partial`);
   try {
     const handle = await open(temporary, 'w');
     try {
-      for (const chunk of chunks) await handle.write(chunk);
+      for (const chunk of chunks) await (typeof chunk === 'string' ? handle.write(chunk) : handle.write(chunk));
       await handle.sync();
     } finally {
       await handle.close();

@@ -4,8 +4,11 @@ import { stringify } from 'yaml';
 import type { Task } from '../core/records.js';
 import type { PreparedGym } from '../gym/types.js';
 import { toJsonLines, writeFileAtomically } from './atomic-write.js';
+import { renderDatasetCard } from './dataset-card.js';
 import { materializeGymBundle } from './materialize.js';
+import { encodeSweBenchParquet, sweBenchColumns, type SweBenchRecord } from './parquet.js';
 import { toMultiSweBenchRecord, toSweBenchRecord, type ExportGym } from './records.js';
+import { computeLanguageStats, renderStats } from './stats.js';
 
 export interface ExportOptions {
   tasks: readonly Task[];
@@ -13,6 +16,8 @@ export interface ExportOptions {
   outDirectory: string;
   /** FAIL_TO_PASS / PASS_TO_PASS as JSON strings (the form used on dataset hubs) instead of lists. */
   listsAsJsonStrings?: boolean;
+  /** Also write tasks.parquet (fixed column types) and a dataset card README.md that Hugging Face `datasets` loads. */
+  parquet?: boolean;
 }
 
 export interface ExportResult {
@@ -22,6 +27,9 @@ export interface ExportResult {
   /** Gym specs pointing at the bundles, so the export can be re-verified from scratch. */
   gymSpecs: string[];
   taskCount: number;
+  /** tasks.parquet and its dataset card, when asked for. */
+  parquetFile?: string;
+  datasetCard?: string;
 }
 
 /** `owner/name` of a gym: from its remote URL, else `swe-mirror/<gym name>`. */
@@ -86,5 +94,25 @@ export async function exportDataset(options: ExportOptions): Promise<ExportResul
     await writeFileAtomically(file, toJsonLines(records));
     multiSweBenchFiles.push(file);
   }
-  return { sweBenchFile, multiSweBenchFiles, bundles, gymSpecs, taskCount: options.tasks.length };
+  const parquet = options.parquet ? await writeParquetWithCard(options, sweBenchRecords) : {};
+  return { sweBenchFile, multiSweBenchFiles, bundles, gymSpecs, taskCount: options.tasks.length, ...parquet };
+}
+
+/** tasks.parquet beside tasks.jsonl, and the dataset card that names it as the `test` split. */
+async function writeParquetWithCard(options: ExportOptions, records: readonly SweBenchRecord[]): Promise<{ parquetFile: string; datasetCard: string }> {
+  const listsAsJsonStrings = options.listsAsJsonStrings ?? false;
+  const parquetFile = path.join(options.outDirectory, 'tasks.parquet');
+  await writeFileAtomically(parquetFile, [encodeSweBenchParquet(records, { listsAsJsonStrings })]);
+  const languages = new Map<string, number>();
+  for (const task of options.tasks) languages.set(task.language, (languages.get(task.language) ?? 0) + 1);
+  const datasetCard = path.join(options.outDirectory, 'README.md');
+  const card = renderDatasetCard({
+    columns: sweBenchColumns({ listsAsJsonStrings }),
+    dataFile: path.basename(parquetFile),
+    taskCount: records.length,
+    languages,
+    statsText: renderStats(computeLanguageStats(options.tasks)),
+  });
+  await writeFileAtomically(datasetCard, [card]);
+  return { parquetFile, datasetCard };
 }

@@ -34,7 +34,7 @@ export function readStats(store: Store): StatsReport {
 export async function exportFromStore(
   store: Store,
   outDirectory: string,
-  options: { listsAsJsonStrings?: boolean } = {},
+  options: { listsAsJsonStrings?: boolean; parquet?: boolean } = {},
 ): Promise<ExportResult & { stats: StatsReport; statsFiles: string[] }> {
   const tasks = store.listTasks();
   const gyms = readPreparedGyms(store);
@@ -47,7 +47,7 @@ export async function exportFromStore(
       hint: 'Run `swe-mirror run` (or `swe-mirror gym prepare`) with the same config so the gyms are prepared, then export again.',
     });
   }
-  const result = await exportDataset({ tasks, gyms, outDirectory, listsAsJsonStrings: options.listsAsJsonStrings ?? false });
+  const result = await exportDataset({ tasks, gyms, outDirectory, listsAsJsonStrings: options.listsAsJsonStrings ?? false, parquet: options.parquet ?? false });
   const stats = readStats(store);
   const statsText = path.join(outDirectory, 'stats.txt');
   const statsJson = path.join(outDirectory, 'stats.json');

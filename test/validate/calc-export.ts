@@ -57,8 +57,8 @@ export function calcTasks(): Task[] {
 }
 
 /** Export the calc tasks with the real exporter into a fresh temporary directory. */
-export async function exportCalcTasks(tasks: Task[] = calcTasks()): Promise<ExportResult> {
+export async function exportCalcTasks(tasks: Task[] = calcTasks(), options: { parquet?: boolean; listsAsJsonStrings?: boolean } = {}): Promise<ExportResult> {
   const gym = await createPreparedCalcGym({ 'calc.py': CALC, 'tests/test_base.py': 'def test_ok():\n    assert True\n' }, { baselineRuns: 1 });
   const out = await mkdtemp(path.join(tmpdir(), 'swe-mirror-validate-export-'));
-  return exportDataset({ tasks, gyms: new Map([['calc', gym]]), outDirectory: out });
+  return exportDataset({ tasks, gyms: new Map([['calc', gym]]), outDirectory: out, ...options });
 }
