@@ -13,30 +13,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/**
- * Take the lock now if it is free (or held by a dead process); undefined when a live process holds it.
- * Returns the function that releases it.
- */
-export async function tryDirectoryLock(lockPath: string): Promise<(() => Promise<void>) | undefined> {
-  await mkdir(path.dirname(lockPath), { recursive: true });
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    try {
-      await mkdir(lockPath);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number(await readFile(path.join(lockPath, 'pid'), 'utf8').catch(() => ''));
-      if (owner > 0 && !isAlive(owner)) {
-        await rm(lockPath, { recursive: true, force: true });
-        continue;
-      }
-      return undefined;
-    }
-    await writeFile(path.join(lockPath, 'pid'), String(process.pid));
-    return () => rm(lockPath, { recursive: true, force: true });
-  }
-  return undefined;
-}
-
 /** Hold an exclusive lock (a directory holding the owner's pid) while `work` runs; stale locks of dead processes are broken. */
 export async function withDirectoryLock<T>(lockPath: string, waitLimitMs: number, work: () => Promise<T>): Promise<T> {
   const startedAt = Date.now();

@@ -1,7 +1,7 @@
 import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { tryDirectoryLock } from './directory-lock.js';
+import { tryExclusiveLock } from '../store/exclusive-lock.js';
 import { findIntegrityProblems } from './integrity.js';
 import { resetGymWorkingCopy } from './reset.js';
 import type { PreparedGym } from './types.js';
@@ -9,8 +9,8 @@ import type { PreparedGym } from './types.js';
 /**
  * Working copies are copies of the prepared tree (`gym.workdir`), which nobody edits or runs in
  * after preparation: copying from it can never race with a reset or a patch. Each copy is used by
- * one holder at a time, through a lease (a lock directory holding the owner's pid), across
- * processes as well as within one.
+ * one holder at a time, through a lease (an exclusive kernel file lock), across processes as well
+ * as within one.
  */
 export interface WorkingCopyLease {
   /** The working copy: a git repository at the gym commit, install artefacts included. */
@@ -29,8 +29,13 @@ export function workingCopyPath(gym: PreparedGym, slot: number): string {
 export async function leaseWorkingCopy(gym: PreparedGym): Promise<WorkingCopyLease> {
   for (let slot = 0; ; slot += 1) {
     const target = workingCopyPath(gym, slot);
-    const unlock = await tryDirectoryLock(`${target}.lease`);
-    if (!unlock) continue;
+    await mkdir(path.dirname(target), { recursive: true });
+    // A kernel file lock: free again the moment its holder dies, so there is never a stale lease to break.
+    const held = tryExclusiveLock(`${target}.lease`, `working copy ${target}`);
+    if (!held) continue;
+    const unlock = async (): Promise<void> => {
+      held.close();
+    };
     let released = false;
     try {
       await materializeCopy(gym, target);

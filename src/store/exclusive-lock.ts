@@ -64,7 +64,11 @@ function sleep(milliseconds: number): void {
  * which dies with its process, so a lock left by a killed process is free again without anyone
  * deciding it is stale. The holder's pid, host, command and start time are written beside it.
  */
-export function acquireExclusiveLock(file: string, options: { what: string; command: string }): HeldLock {
+/**
+ * Take the exclusive lock on `file` if it is free, without waiting: the open database when taken, undefined when
+ * another connection (of this or another process) holds it. Throws LOCK_UNAVAILABLE when the file cannot be a lock.
+ */
+export function tryExclusiveLock(file: string, what: string): Database.Database | undefined {
   let database: Database.Database;
   try {
     database = new Database(file, { timeout: 0 });
@@ -72,7 +76,7 @@ export function acquireExclusiveLock(file: string, options: { what: string; comm
     throw new SweMirrorError({
       code: 'LOCK_UNAVAILABLE',
       kind: 'user',
-      message: `Cannot create the lock ${file} for ${options.what}: ${(cause as Error).message}.`,
+      message: `Cannot create the lock ${file} for ${what}: ${(cause as Error).message}.`,
       hint: 'The directory must exist and be writable; check its path and permissions.',
       cause,
     });
@@ -82,17 +86,30 @@ export function acquireExclusiveLock(file: string, options: { what: string; comm
     database.pragma('locking_mode = EXCLUSIVE');
     // The first write takes the exclusive lock; locking_mode EXCLUSIVE keeps it until close.
     database.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS lock (id INTEGER PRIMARY KEY); COMMIT;');
+    return database;
   } catch (cause) {
     database.close();
-    if ((cause as { code?: string }).code !== 'SQLITE_BUSY') {
-      throw new SweMirrorError({
-        code: 'LOCK_UNAVAILABLE',
-        kind: 'user',
-        message: `Cannot take the lock ${file} for ${options.what}: ${(cause as Error).message}.`,
-        hint: 'Remove the file if it is not a swe-mirror lock, or check the directory permissions.',
-        cause,
-      });
-    }
+    if ((cause as { code?: string }).code === 'SQLITE_BUSY') return undefined;
+    throw new SweMirrorError({
+      code: 'LOCK_UNAVAILABLE',
+      kind: 'user',
+      message: `Cannot take the lock ${file} for ${what}: ${(cause as Error).message}.`,
+      hint: 'Remove the file if it is not a swe-mirror lock, or check the directory permissions.',
+      cause,
+    });
+  }
+}
+
+/**
+ * Take an exclusive lock on `file`, or refuse (LOCKED, a user error) naming the holder.
+ *
+ * The lock is an SQLite database held in exclusive locking mode: the operating system's file lock,
+ * which dies with its process, so a lock left by a killed process is free again without anyone
+ * deciding it is stale. The holder's pid, host, command and start time are written beside it.
+ */
+export function acquireExclusiveLock(file: string, options: { what: string; command: string }): HeldLock {
+  const database = tryExclusiveLock(file, options.what);
+  if (!database) {
     let holder = readHolder(file);
     const deadline = Date.now() + HOLDER_WAIT_MS;
     // The holder may have just taken the lock, behind a dead predecessor's details.
