@@ -6,6 +6,7 @@ import type { Runtime } from '../core/process.js';
 import type { ReportParser, TestStatusMap } from '../core/tests.js';
 import { createLocalRuntime } from '../runtime/local.js';
 import { countStatuses, findFlakyTests, tailLines } from './baseline.js';
+import { findBaselineRunProblem, findQuarantineProblem } from './baseline-check.js';
 import { resolveDataDirectory } from './data-dir.js';
 import { withDirectoryLock } from './directory-lock.js';
 import { buildGymEnvironment } from './gym-environment.js';
@@ -177,6 +178,16 @@ async function runBaseline(
         details: { logPath, exitCode: run.process.exitCode },
       });
     }
+    const problem = findBaselineRunProblem({ ...run.process, report: run.report });
+    if (problem) {
+      throw new SweMirrorError({
+        code: 'GYM_BASELINE_PROVES_NOTHING',
+        kind: 'user',
+        message: `Baseline run ${index}/${runs} of gym ${gym.spec.name} proves nothing: ${problem}.\n--- last lines of ${logPath} ---\n${await readLogTail(logPath, run.process.stdout + run.process.stderr)}`,
+        hint: `Make test.command in ${gym.loaded.specPath} build and run the suite at the pinned commit (full log: ${logPath}), then run gym prepare again.`,
+        details: { logPath, exitCode: run.process.exitCode },
+      });
+    }
     statuses.push(run.report.tests);
     durationsMs.push(run.process.durationMs);
     emit({ type: 'baseline-run', index, total: runs, durationMs: run.process.durationMs, ...countStatuses(run.report.tests) });
@@ -186,6 +197,19 @@ async function runBaseline(
     await excludeArtefacts(gym.workdir, undefined, provisional.preserved);
   }
   const quarantined = findFlakyTests(statuses);
+  const declared = new Set(gym.spec.quarantine ?? []);
+  const undeclared = quarantined.filter((id) => !declared.has(id));
+  const quarantineProblem = findQuarantineProblem(undeclared.length, new Set(statuses.flatMap((tests) => Object.keys(tests))).size);
+  if (quarantineProblem) {
+    const shown = undeclared.slice(0, 10).join('\n  ');
+    throw new SweMirrorError({
+      code: 'GYM_BASELINE_UNSTABLE',
+      kind: 'user',
+      message: `The baseline of gym ${gym.spec.name} is too unstable to judge tasks by: ${quarantineProblem}.\n  ${shown}${undeclared.length > 10 ? `\n  ... and ${undeclared.length - 10} more` : ''}\n--- last lines of ${path.join(logDirectory, `baseline-${runs}.log`)} ---\n${await readLogTail(path.join(logDirectory, `baseline-${runs}.log`), '')}`,
+      hint: `Check that test ids are stable (timings or random data in names?) and that tests do not depend on order or time; list known-unreliable tests under quarantine: in ${gym.loaded.specPath}.`,
+      details: { quarantined: undeclared.length },
+    });
+  }
   emit({ type: 'quarantined', tests: quarantined });
   return { baseline: { tests: statuses[0] ?? {}, runs, quarantined, durationsMs }, preserved: provisional.preserved ?? [] };
 }
