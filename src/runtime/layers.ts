@@ -45,9 +45,11 @@ export async function probeLayerMechanism(scratchRoot: string): Promise<LayerMec
   if (mechanismCheck) return mechanismCheck;
   const probe = await mkdtemp(path.join(scratchRoot, 'swe-mirror-overlay-probe-'));
   try {
-    await Promise.all(['lower', 'upper', 'work', 'merged'].map((name) => mkdir(path.join(probe, name))));
-    const options = `lowerdir=${probe}/lower,upperdir=${probe}/upper,workdir=${probe}/work`;
-    const result = spawnSync(UNSHARE, ['--user', '--map-root-user', '--mount', '--propagation', 'private', '--', 'sh', '-c', MOUNT_SCRIPT, 'sh', options, `${probe}/merged`, '--', 'true'], {
+    await Promise.all(['lower/directory', 'upper', 'work', 'merged'].map((name) => mkdir(path.join(probe, name), { recursive: true })));
+    const options = overlayOptions(`${probe}/lower`, `${probe}/upper`, `${probe}/work`);
+    // Removing a lower directory needs whiteouts and xattrs: the part that fails where overlayfs is half supported.
+    const check = ['rmdir', `${probe}/merged/directory`];
+    const result = spawnSync(UNSHARE, ['--user', '--map-root-user', '--mount', '--propagation', 'private', '--', 'sh', '-c', MOUNT_SCRIPT, 'sh', options, `${probe}/merged`, '--', ...check], {
       stdio: 'ignore',
       timeout: 10_000,
     });
@@ -56,6 +58,11 @@ export async function probeLayerMechanism(scratchRoot: string): Promise<LayerMec
     await removeScratch(probe);
   }
   return mechanismCheck;
+}
+
+/** userxattr: in a user namespace overlayfs keeps its whiteout and opaque marks in user.* xattrs (trusted.* are refused, giving EIO on rm -rf of a lower directory). */
+function overlayOptions(lower: string, upper: string, work: string): string {
+  return `lowerdir=${lower},upperdir=${upper},workdir=${work},userxattr`;
 }
 
 function checkMountablePath(directory: string): void {
@@ -83,7 +90,7 @@ export async function prepareLayers(layers: RunLayer[], scratch: string, mechani
       checkMountablePath(layer.source);
       checkMountablePath(base);
       await Promise.all(['upper', 'work', 'merged'].map((name) => mkdir(path.join(base, name), { recursive: true })));
-      const mountOptions = `lowerdir=${layer.source},upperdir=${base}/upper,workdir=${base}/work`;
+      const mountOptions = overlayOptions(layer.source, `${base}/upper`, `${base}/work`);
       made.push({ layer, merged: path.join(base, 'merged'), written: path.join(base, 'upper'), mountOptions });
     } else {
       await mkdir(base, { recursive: true });

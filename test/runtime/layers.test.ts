@@ -148,3 +148,14 @@ describe.skipIf(!hasBubblewrap)('a symlinked layer source', () => {
     expect(result.stdout).toBe('original\n');
   });
 });
+
+describe.skipIf(!hasBubblewrap)('directories of the lower layer', () => {
+  it('can be removed, recreated and renamed by a run (rm -rf dist && tsc), without touching the source', async () => {
+    await mkdir(path.join(source, 'dist', 'src'), { recursive: true });
+    await writeFile(path.join(source, 'dist', 'src', 'old.js'), 'old');
+    const result = await runtime.run(sh('rm -rf dist && mkdir -p dist/src && echo new > dist/src/new.js && ls dist/src && mv dist built && ls built/src'), layered());
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('new.js\nnew.js\n');
+    expect(await readdir(path.join(source, 'dist', 'src'))).toEqual(['old.js']);
+  });
+});
