@@ -21,8 +21,6 @@ interface MadeLayer {
   merged: string;
   /** Where what the run wrote can be read afterwards (the upper directory, or the copy). */
   written: string;
-  /** overlay mount options, for 'overlay' layers. */
-  mountOptions?: string;
 }
 
 export interface PreparedLayers {
@@ -79,36 +77,54 @@ function checkMountablePath(directory: string): void {
 /** Make the layers of one run under `scratch` (a fresh directory the caller removes afterwards). */
 export async function prepareLayers(layers: RunLayer[], scratch: string, mechanism: LayerMechanism): Promise<PreparedLayers> {
   const made: MadeLayer[] = [];
-  for (const [index, given] of layers.entries()) {
-    const layer: Required<RunLayer> = { source: path.resolve(given.source), target: path.resolve(given.target ?? given.source), mode: given.mode ?? 'overlay' };
-    if (layer.mode === 'writable') {
-      made.push({ layer, merged: layer.source, written: layer.source });
-      continue;
-    }
-    const base = path.join(scratch, `layer-${index}`);
-    if (mechanism === 'overlay') {
-      checkMountablePath(layer.source);
+  const resolved = layers.map((given): Required<RunLayer> => ({
+    source: path.resolve(given.source),
+    target: path.resolve(given.target ?? given.source),
+    mode: given.mode ?? 'overlay',
+  }));
+  const overlaid = resolved.filter((layer) => layer.mode === 'overlay');
+  const mountOptions: string[] = [];
+  for (const layer of resolved.filter((entry) => entry.mode === 'writable')) made.push({ layer, merged: layer.source, written: layer.source });
+  if (mechanism === 'overlay' && overlaid.length > 0) {
+    // One overlayfs over the layers' deepest common directory where there is one (a gym's copy, cache and temp
+    // directory share the gym's directory): a mount costs about as much as the rest of a run's setup together.
+    const ancestor = commonAncestor(overlaid.map((layer) => layer.source));
+    const groups = ancestor && ancestor.split(path.sep).length > 2 ? [{ lower: ancestor, members: overlaid }] : overlaid.map((layer) => ({ lower: layer.source, members: [layer] }));
+    for (const [index, group] of groups.entries()) {
+      const base = path.join(scratch, `layer-${index}`);
+      checkMountablePath(group.lower);
       checkMountablePath(base);
       await Promise.all(['upper', 'work', 'merged'].map((name) => mkdir(path.join(base, name), { recursive: true })));
-      const mountOptions = overlayOptions(layer.source, `${base}/upper`, `${base}/work`);
-      made.push({ layer, merged: path.join(base, 'merged'), written: path.join(base, 'upper'), mountOptions });
-    } else {
-      await mkdir(base, { recursive: true });
-      const copy = path.join(base, 'copy');
+      mountOptions.push(overlayOptions(group.lower, `${base}/upper`, `${base}/work`), path.join(base, 'merged'));
+      for (const layer of group.members) {
+        const relative = path.relative(group.lower, layer.source);
+        made.push({ layer, merged: path.join(base, 'merged', relative), written: path.join(base, 'upper', relative) });
+      }
+    }
+  } else {
+    for (const [index, layer] of overlaid.entries()) {
+      const copy = path.join(scratch, `layer-${index}`, 'copy');
+      await mkdir(path.dirname(copy), { recursive: true });
       await cp(layer.source, copy, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
       made.push({ layer, merged: copy, written: copy });
     }
   }
-  const overlays = made.filter((entry) => entry.mountOptions !== undefined);
-  const launcher =
-    overlays.length === 0
-      ? []
-      : [UNSHARE, '--user', '--map-root-user', '--mount', '--propagation', 'private', '--', 'sh', '-c', MOUNT_SCRIPT, 'sh', ...overlays.flatMap((entry) => [entry.mountOptions as string, entry.merged]), '--'];
+  const launcher = mountOptions.length === 0 ? [] : [UNSHARE, '--user', '--map-root-user', '--mount', '--propagation', 'private', '--', 'sh', '-c', MOUNT_SCRIPT, 'sh', ...mountOptions, '--'];
   return {
     mounts: made.map((entry) => ({ source: entry.merged, target: entry.layer.target, writable: true })),
     launcher,
     collect: (file) => collectFile(made, path.resolve(file)),
   };
+}
+
+/** The deepest directory holding every path (undefined when only / does). */
+function commonAncestor(paths: string[]): string | undefined {
+  const split = paths.map((entry) => entry.split(path.sep));
+  const shortest = Math.min(...split.map((parts) => parts.length));
+  let depth = 0;
+  while (depth < shortest && split.every((parts) => parts[depth] === split[0]?.[depth])) depth += 1;
+  const common = (split[0] ?? []).slice(0, depth).join(path.sep);
+  return common === '' ? undefined : common;
 }
 
 function isInside(child: string, parent: string): boolean {

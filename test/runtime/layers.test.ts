@@ -159,3 +159,23 @@ describe.skipIf(!hasBubblewrap)('directories of the lower layer', () => {
     expect(await readdir(path.join(source, 'dist', 'src'))).toEqual(['old.js']);
   });
 });
+
+describe.skipIf(!hasBubblewrap)('several layers under one directory (one overlay mount)', () => {
+  it('shows each at its own target, keeps each source untouched and copies reports out of either', async () => {
+    const cache = path.join(path.dirname(source), 'cache');
+    const cacheTarget = path.join(path.dirname(source), 'cache-seen-at');
+    await mkdir(cache);
+    await mkdir(cacheTarget);
+    await writeFile(path.join(cache, 'entry'), 'cached\n');
+    const result = await runtime.run(sh(`cat kept.txt ${cacheTarget}/entry; echo r > report.txt; echo c > ${cacheTarget}/report.txt; rm ${cacheTarget}/entry; ls ${cacheTarget}`), {
+      ...layered(),
+      layers: [{ source, target }, { source: cache, target: cacheTarget }],
+      collect: [path.join(target, 'report.txt'), path.join(cacheTarget, 'report.txt')],
+    });
+    expect(result.stdout).toBe('original\ncached\nreport.txt\n');
+    expect(result.collected?.[path.join(target, 'report.txt')]?.toString()).toBe('r\n');
+    expect(result.collected?.[path.join(cacheTarget, 'report.txt')]?.toString()).toBe('c\n');
+    expect(await readdir(cache)).toEqual(['entry']);
+    expect((await readdir(source)).sort()).toEqual(['.git', 'kept.txt']);
+  });
+});
