@@ -1,6 +1,10 @@
 import { isSweMirrorError } from '../core/errors.js';
 import type { VerdictReason } from '../core/records.js';
-import { applyPatch, assertPatchConfined, classifyPatchFiles, invertPatch, listPatchFiles, readApplicablePatch } from '../edits/patch.js';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { applyPatch, assertPatchConfined, classifyPatchFiles, invertPatch, listPatchFiles, parsePatch, readApplicablePatch } from '../edits/patch.js';
+import { classifyRustHunk, findRustTestModules } from './inline-tests.js';
 
 export interface TaskPatches {
   mirror: string;
@@ -58,12 +62,56 @@ export function checkPatchesStatically(patches: TaskPatches, testGlobs: string[]
     if (side.mustTouch === 'source' && testFiles.length > 0) {
       reasons.push(sanity(`${side.label} must change only non-test files, but it changes test files: ${testFiles.join(', ')}.`, testFiles));
     }
-    if (side.mustTouch === 'test' && sourceFiles.length > 0) {
-      reasons.push(sanity(`${side.label} must change only test files, but it changes non-test files: ${sourceFiles.join(', ')}.`, sourceFiles));
+    // Rust keeps unit tests inside source files: those are judged hunk by hunk (checkInlineTestHunks).
+    const nonTestFiles = side.mustTouch === 'test' ? sourceFiles.filter((file) => !hasInlineTests(file)) : [];
+    if (nonTestFiles.length > 0) {
+      reasons.push(sanity(`${side.label} must change only test files, but it changes non-test files: ${nonTestFiles.join(', ')}.`, nonTestFiles));
     }
   }
   if (reasons.length > 0 || fix === undefined) return { reasons };
   return { reasons, patches: { mirror: patches.mirror, test: patches.test, fix, isFixInverted: patches.fix === undefined } };
+}
+
+/** Source files whose tests may live inside them (`#[cfg(test)]` modules), so a patch's hunks, not the file, decide. */
+export function hasInlineTests(file: string): boolean {
+  return file.endsWith('.rs');
+}
+
+/**
+ * Per-hunk sanity for source files with inline tests, on a working copy reset to the gym commit: mirror.patch and
+ * a given fix.patch may not touch a `#[cfg(test)]` module; test.patch may touch nothing else of such a file. Each
+ * patch's hunks are read against the file as it stands when that patch applies. Leaves the working copy patched.
+ */
+export async function checkInlineTestHunks(workdir: string, patches: PlannedPatches, testGlobs: string[]): Promise<VerdictReason[]> {
+  const reasons: VerdictReason[] = [];
+  const chain = [
+    { label: 'mirror.patch', text: patches.mirror, mustTouch: 'source' as const },
+    { label: 'test.patch', text: patches.test, mustTouch: 'test' as const },
+    ...(patches.isFixInverted ? [] : [{ label: 'fix.patch', text: patches.fix, mustTouch: 'source' as const }]),
+  ];
+  for (const patch of chain) {
+    for (const section of parsePatch(patch.text)) {
+      const file = section.oldPath ?? section.newPath;
+      if (file === null || !hasInlineTests(file) || classifyPatchFiles([file], testGlobs).testFiles.length > 0) continue;
+      const absolute = path.join(workdir, file);
+      const before = section.oldPath !== null && existsSync(absolute) ? await readFile(absolute, 'utf8') : '';
+      const modules = findRustTestModules(before);
+      const wrong = section.hunks.filter((hunk) => classifyRustHunk(hunk, modules) !== patch.mustTouch);
+      if (wrong.length === 0) continue;
+      const where = wrong.map((hunk) => hunk.header.replace(/^(@@ [^@]* @@).*$/, '$1')).join(', ');
+      reasons.push(
+        sanity(
+          patch.mustTouch === 'test'
+            ? `${patch.label} must change only test code, but it changes non-test code of ${file} (outside its #[cfg(test)] module): ${where}.`
+            : `${patch.label} must change only non-test code, but it changes the #[cfg(test)] module of ${file}: ${where}.`,
+          [file],
+        ),
+      );
+    }
+    const applied = await applyStatePatches(workdir, [{ label: patch.label, text: patch.text }]);
+    if (applied.reasons.length > 0) break;
+  }
+  return reasons;
 }
 
 /** Every patch's paths stay inside the working copy. */

@@ -15,8 +15,10 @@ import { readKnownFlakyTests, recordFlakyTests } from './flaky-record.js';
 import { judgeTask, type StateRunResult } from './judge.js';
 import {
   applyStatePatches,
+  checkInlineTestHunks,
   checkPatchesConfined,
   checkPatchesStatically,
+  hasInlineTests,
   patchesForState,
   type PlannedPatches,
   type TaskPatches,
@@ -113,9 +115,12 @@ async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, optio
   try {
     await reset(workdir, gym.commit);
     const confinement = await checkPatchesConfined(workdir, planned);
+    const hasInlineTestFiles = [planned.mirror, planned.test, planned.fix].some((text) => listPatchFiles(text).some(hasInlineTests));
+    const inlineTests = confinement.length > 0 || !hasInlineTestFiles ? [] : await checkInlineTestHunks(workdir, planned, gym.spec.testFiles);
+    if (hasInlineTestFiles) await reset(workdir, gym.commit);
     // The fix state applies every patch in order: if it can be built, every state can.
     const application = confinement.length > 0 ? { reasons: [], methods: {} } : await applyStatePatches(workdir, patchesForState(planned, 'fix'));
-    const sanityReasons = [...confinement, ...application.reasons];
+    const sanityReasons = [...confinement, ...inlineTests, ...application.reasons];
     emit({ type: 'sanity', reasons: sanityReasons });
     if (sanityReasons.length > 0) return verdict({ valid: false, reasons: sanityReasons });
     emit({ type: 'patches-applied', methods: application.methods });
