@@ -45,7 +45,8 @@ export function buildBubblewrapArguments(program: string, plan: SandboxPlan): st
     else if (entry.kind === 'mask-file') argv.push('--ro-bind', '/dev/null', entry.target);
     else argv.push('--tmpfs', entry.target, '--remount-ro', entry.target);
   }
-  argv.push('--dev', '/dev', '--proc', '/proc');
+  // A run is uid 0 outside its namespaces when swe-mirror is: /proc/sys (core_pattern, modprobe...) must be read-only.
+  argv.push('--dev', '/dev', '--proc', '/proc', '--ro-bind', '/proc/sys', '/proc/sys');
   argv.push('--size', String(plan.sharedMemoryBytes), '--tmpfs', '/dev/shm');
   const mounts = [...plan.mounts].sort((left, right) => left.target.length - right.target.length);
   for (const directory of FRESH_DIRECTORIES) if (!mounts.some((mount) => mount.target === directory)) argv.push('--tmpfs', directory);
