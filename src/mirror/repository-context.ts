@@ -1,4 +1,4 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourcePR } from '../core/records.js';
 import { SweMirrorError } from '../core/errors.js';
@@ -28,15 +28,27 @@ export function formatRepositoryTree(files: string[], limit = TREE_LIMIT): strin
   return `${files.slice(0, limit).join('\n')}\n... (${files.length - limit} more files not shown)`;
 }
 
+/**
+ * Read a file the model named, only if it lies inside the working copy once symlinks are resolved: a path with
+ * `..`, an absolute path or a symlink leading out would otherwise send a host file (keys, /etc/shadow) to the model.
+ */
+async function readInsideRepository(workdir: string, file: string): Promise<string | undefined> {
+  const root = await realpath(workdir);
+  const absolute = path.resolve(root, file);
+  const real = await realpath(absolute).catch(() => undefined);
+  if (real === undefined) return undefined;
+  const relative = path.relative(root, real);
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative) || relative.split(path.sep)[0] === '.git') return undefined;
+  return readFile(real, 'utf8');
+}
+
 /** Current contents of some files, fenced, capped per file and in total, as shown to the model. */
 export async function formatFileContents(workdir: string, files: string[]): Promise<string> {
   const parts: string[] = [];
   let total = 0;
   for (const file of files) {
-    let content: string;
-    try {
-      content = await readFile(path.join(workdir, file), 'utf8');
-    } catch {
+    const content = await readInsideRepository(workdir, file).catch(() => undefined);
+    if (content === undefined) {
       parts.push(`### ${file}\n(this file does not exist yet)`);
       continue;
     }
@@ -99,7 +111,8 @@ export async function loadStyleExamples(workdir: string): Promise<string> {
     }
     const examples: string[] = [];
     for (const name of names.slice(0, 2)) {
-      const text = await readFile(path.join(workdir, folder, name), 'utf8');
+      const text = await readInsideRepository(workdir, path.join(folder, name)).catch(() => undefined);
+      if (text === undefined) continue;
       examples.push(`### Example ${examples.length + 1}\n${truncateText(text.trim(), 2_000)}`);
     }
     if (examples.length > 0) return examples.join('\n\n');
