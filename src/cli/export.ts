@@ -29,7 +29,7 @@ export function register(program: Command): void {
         const result = await exportFromStore(store, out, { listsAsJsonStrings: options.listsAsJsonStrings ?? false, parquet: options.format === 'parquet' });
         process.stdout.write(`exported ${result.taskCount} tasks\n`);
         const parquetFiles = result.parquetFile && result.datasetCard ? [result.parquetFile, result.datasetCard] : [];
-        for (const file of [result.sweBenchFile, ...parquetFiles, ...result.multiSweBenchFiles, ...result.bundles, ...result.gymSpecs, ...result.statsFiles]) {
+        for (const file of [result.sweBenchFile, ...parquetFiles, ...result.multiSweBenchFiles, ...result.bundles, ...result.gymSpecs, ...result.graders, ...result.statsFiles]) {
           process.stdout.write(`  ${path.relative(process.cwd(), file)}\n`);
         }
         process.stdout.write(`\n${result.stats.text}\n`);

@@ -15,6 +15,7 @@ import { register as registerEvaluate } from './evaluate.js';
 import { register as registerRollout } from './rollout.js';
 import { register as registerTrajectories } from './trajectories.js';
 import { register as registerSftExport } from './sft-export.js';
+import { register as registerParseLog } from './parse-log.js';
 
 /** Build the CLI program; exported so tests can drive it in-process. */
 export function buildProgram(): Command {
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
     registerRollout,
     registerTrajectories,
     registerSftExport,
+    registerParseLog,
     registerView,
   ]) {
     register(program);

@@ -19,7 +19,8 @@ function quote(value: string): string {
 /**
  * The per-task evaluation script, SWE-bench style. It runs in the repository at `base_commit`
  * (the materialized buggy state) with the candidate patch applied; it restores the files the test
- * patch touches, applies the test patch, and runs the suite between markers, printing the exit code.
+ * patch touches, applies the test patch, and runs the suite between markers (the report file, if any, inside them),
+ * printing the exit code after them.
  * With SWE_MIRROR_FROM_GYM_COMMIT=1 it starts from the clean gym commit and applies the mirror first.
  */
 export function buildEvalScript(input: { spec: GymSpec; gymCommit: string; baseCommit: string; mirrorPatch: string; testPatch: string }): string {
@@ -41,10 +42,13 @@ export function buildEvalScript(input: { spec: GymSpec; gymCommit: string; baseC
     `echo ${quote(TEST_OUTPUT_START)}`,
     `bash -c ${quote(input.spec.test.command)}`,
     'status=$?',
-    `echo ${quote(TEST_OUTPUT_END)}`,
+    // The report file inside the test-output markers, so a harness that reads only that section sees it.
     ...(reportFile
       ? [`echo ${quote(REPORT_START)}`, `cat ${quote(reportFile)} 2>/dev/null || true`, 'echo', `echo ${quote(REPORT_END)}`]
       : []),
+    // $? is the tests' status again right before the end marker: swebench 5 records `$?` at exactly that point.
+    '(exit "$status")',
+    `echo ${quote(TEST_OUTPUT_END)}`,
     'echo "swe-mirror test exit code: $status"',
     ...testFiles.map((file) => `git checkout -q ${input.baseCommit} -- ${quote(file)} 2>/dev/null || rm -f ${quote(file)}`),
     'exit 0',

@@ -1,4 +1,4 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { Task } from '../core/records.js';
@@ -27,6 +27,8 @@ export interface ExportResult {
   /** Gym specs pointing at the bundles, so the export can be re-verified from scratch. */
   gymSpecs: string[];
   taskCount: number;
+  /** The Python modules that register swe-mirror's parsers with swebench and its repositories with Multi-SWE-bench. */
+  graders: string[];
   /** tasks.parquet and its dataset card, when asked for. */
   parquetFile?: string;
   datasetCard?: string;
@@ -94,8 +96,9 @@ export async function exportDataset(options: ExportOptions): Promise<ExportResul
     await writeFileAtomically(file, toJsonLines(records));
     multiSweBenchFiles.push(file);
   }
+  const graders = await copyGraderModules(options.outDirectory);
   const parquet = options.parquet ? await writeParquetWithCard(options, sweBenchRecords) : {};
-  return { sweBenchFile, multiSweBenchFiles, bundles, gymSpecs, taskCount: options.tasks.length, ...parquet };
+  return { sweBenchFile, multiSweBenchFiles, bundles, gymSpecs, graders, taskCount: options.tasks.length, ...parquet };
 }
 
 /** tasks.parquet beside tasks.jsonl, and the dataset card that names it as the `test` split. */
@@ -115,4 +118,17 @@ async function writeParquetWithCard(options: ExportOptions, records: readonly Sw
   });
   await writeFileAtomically(datasetCard, [card]);
   return { parquetFile, datasetCard };
+}
+
+/** Python modules shipped in the package (python/), copied beside the records so graders need nothing else. */
+const GRADER_MODULES = ['swe_mirror_swebench.py', 'swe_mirror_multi_swe_bench.py'];
+
+async function copyGraderModules(outDirectory: string): Promise<string[]> {
+  const written: string[] = [];
+  for (const module of GRADER_MODULES) {
+    const target = path.join(outDirectory, module);
+    await writeFileAtomically(target, [await readFile(new URL(`../../python/${module}`, import.meta.url), 'utf8')]);
+    written.push(target);
+  }
+  return written;
 }

@@ -2,6 +2,7 @@ import type { GymSpec } from '../config/gym-spec.js';
 import type { PerTestStatus, Task, TestState } from '../core/records.js';
 import type { TestStatus } from '../core/tests.js';
 import { buildEvalScript } from './eval-script.js';
+import { swebenchImage, swebenchLogParser } from './swebench-fields.js';
 
 /** What an export needs to know of a task's gym. */
 export interface ExportGym {
@@ -49,7 +50,11 @@ export function toSweBenchRecord(task: Task, gym: ExportGym, baseCommit: string,
     model: task.model,
     cost_usd: task.costUsd,
     eval_script: buildEvalScript({ spec: gym.spec, gymCommit: gym.commit, baseCommit, mirrorPatch: task.mirrorPatch, testPatch: task.testPatch }),
-    log_parser: gym.spec.test.report.format,
+    // swebench 5 reads these three; swe-mirror's own report format is report_format.
+    log_parser: swebenchLogParser(gym.spec.test.report.format, [...task.FAIL_TO_PASS, ...task.PASS_TO_PASS]),
+    eval_type: 'pass_and_fail',
+    image: swebenchImage(gym.spec.image, task.instanceId),
+    report_format: gym.spec.test.report.format,
     report_file: gym.spec.test.report.file ?? null,
     test_command: gym.spec.test.command,
     install_commands: gym.spec.install,
@@ -111,6 +116,8 @@ export function toMultiSweBenchRecord(task: Task, gym: ExportGym, number: number
     run_result: counts(task.tests, 'run'),
     test_patch_result: counts(task.tests, 'test'),
     fix_patch_result: counts(task.tests, 'fix'),
+    // Multi-SWE-bench's PullRequest reads the language as `lang`; `language` stays for swe-mirror's own readers.
+    lang: task.language,
     instance_id: task.instanceId,
     language: task.language,
     mirror_patch: task.mirrorPatch,

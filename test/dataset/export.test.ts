@@ -45,7 +45,9 @@ describe('exportDataset', () => {
       FAIL_TO_PASS: ['tests/test_add.py::test_add'],
       PASS_TO_PASS: ['tests/test_base.py::test_ok'],
       environment_setup_commit: gym.commit,
-      log_parser: 'pytest-ra',
+      log_parser: 'parse_log_pytest',
+      report_format: 'pytest-ra',
+      eval_type: 'pass_and_fail',
     });
 
     // The bundle holds the materialized buggy commit under the exported base_commit.

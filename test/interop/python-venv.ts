@@ -14,7 +14,16 @@ if (!hasInteropPython) process.stderr.write(`interop tests skipped: ${SKIP_REASO
 
 /** Run one of the Python scripts beside this file with arguments; returns its parsed JSON stdout, or throws with its stderr. */
 export function runInteropScript(script: string, ...args: string[]): unknown {
-  const result = spawnSync(INTEROP_PYTHON, [path.join(import.meta.dirname, script), ...args], { encoding: 'utf8', env: { ...process.env, HF_DATASETS_OFFLINE: '1', HF_HUB_OFFLINE: '1' } });
+  const repository = path.resolve(import.meta.dirname, '..', '..');
+  const env = {
+    ...process.env,
+    HF_DATASETS_OFFLINE: '1',
+    HF_HUB_OFFLINE: '1',
+    // The modules the export ships, and the swe-mirror they call back, both from this checkout.
+    PYTHONPATH: path.join(repository, 'python'),
+    SWE_MIRROR_COMMAND: `${process.execPath} --import tsx ${path.join(repository, 'src', 'cli', 'main.ts')}`,
+  };
+  const result = spawnSync(INTEROP_PYTHON, [path.join(import.meta.dirname, script), ...args], { encoding: 'utf8', env, cwd: repository });
   if (result.status !== 0) throw new Error(`${script} exited ${result.status}:\n${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? 'null');
 }

@@ -36,7 +36,7 @@ describe('the npm package', () => {
       files: Array<{ path: string }>;
     }>;
     const files = packed[0]!.files.map((file) => file.path);
-    expect(files.filter((file) => !/^(dist|prompts|schema)\//.test(file) && !['LICENSE', 'README.md', 'package.json'].includes(file))).toEqual([]);
+    expect(files.filter((file) => !/^(dist|prompts|python|schema)\//.test(file) && !['LICENSE', 'README.md', 'package.json'].includes(file))).toEqual([]);
     expect(files).toContain('LICENSE');
     expect(files).toContain('schema/gym-spec.schema.json');
     expect(files.some((file) => file.startsWith('prompts/'))).toBe(true);
