@@ -16,7 +16,10 @@ import { loadGymSpec } from '../src/config/load-gym-spec.js';
 import { prepareGym } from '../src/gym/prepare.js';
 import { runSuite } from '../src/gym/run-suite.js';
 import { createLocalRuntime } from '../src/runtime/local.js';
-import { DEFAULT_REPEATS, verifyTask } from '../src/verify/verify-task.js';
+import { verifyTask } from '../src/verify/verify-task.js';
+
+/** Full repeats, no targeted reruns: every verify run is a full suite run, so the ratio is orchestration overhead (bench/verify-cost.ts measures the default). */
+const REPEATS = { run: 1, test: 3, fix: 3 };
 import { recordFigure } from './support/figures.js';
 
 const DEFAULT_SPEC = path.resolve(import.meta.dirname, '..', 'test', 'fixtures', 'gyms', 'python-pytest', 'gym.yaml');
@@ -87,7 +90,7 @@ async function main(): Promise<void> {
   const runtime = createLocalRuntime();
   const dataDirectory = path.join(os.tmpdir(), 'swe-mirror-bench-data');
   const gym = await prepareGym(await loadGymSpec(task.specPath), { dataDirectory, runtime });
-  const suiteRuns = DEFAULT_REPEATS.run + DEFAULT_REPEATS.test + DEFAULT_REPEATS.fix;
+  const suiteRuns = REPEATS.run + REPEATS.test + REPEATS.fix;
   console.log(`gym ${gym.spec.name}: ${Object.keys(gym.baseline.tests).length} tests; verify = ${suiteRuns} suite runs; ${rounds} round(s)`);
 
   await runSuite(gym, { runtime }); // warm-up: file caches, interpreter
@@ -106,6 +109,8 @@ async function main(): Promise<void> {
       const start = performance.now();
       const verdict = await verifyTask(gym, task.patches, {
         runtime,
+        repeats: REPEATS,
+        reruns: 0,
         runSuite: async (preparedGym, options) => {
           const suiteStart = performance.now();
           const suite = await runSuite(preparedGym, options);
