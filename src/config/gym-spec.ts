@@ -58,7 +58,14 @@ export const gymSpecSchema = z
       .min(16)
       .default(1024)
       .describe('Most processes and threads one suite run may hold at once (a fork bomb stops here, labelled as such).'),
-    env: z.record(z.string(), z.string()).default({}).describe('Extra environment variables for install and test.'),
+    env: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('Environment variables for install and test; they win over the ones swe-mirror sets (CI, NO_COLOR, FORCE_COLOR, caches: see docs/gyms.md).'),
+    unsetEnv: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Variables swe-mirror sets by default that this gym must not see (e.g. NO_COLOR and FORCE_COLOR for a suite that tests colour output).'),
     image: z.string().optional().describe('Container image for the docker runtime.'),
     baselineRuns: z.number().int().min(1).default(3).describe('Baseline suite runs at prepare time to find flaky tests.'),
     quarantine: z

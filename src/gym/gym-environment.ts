@@ -2,13 +2,17 @@ import path from 'node:path';
 import type { RunLayer, RunOptions, Runtime } from '../core/process.js';
 import type { PreparedGym } from './types.js';
 
-/** Environment for installs and suite runs: build caches in the gym's cache dir, quiet colourless CI output, then the spec's env. */
+/**
+ * Environment for installs and suite runs: build caches in the gym's cache dir, quiet colourless CI output, then the
+ * spec's env (which wins), without the variables the spec's unsetEnv names. docs/gyms.md lists them.
+ */
 export function buildGymEnvironment(
   workdir: string,
   cacheDirectory: string,
   specEnvironment: Record<string, string>,
+  unset: readonly string[] = [],
 ): Record<string, string> {
-  return {
+  const environment: Record<string, string> = {
     GOCACHE: path.join(cacheDirectory, 'go-build'),
     GOPATH: path.join(cacheDirectory, 'go'),
     GOMODCACHE: path.join(cacheDirectory, 'go', 'pkg', 'mod'),
@@ -24,6 +28,8 @@ export function buildGymEnvironment(
     FORCE_COLOR: '0',
     ...specEnvironment,
   };
+  for (const name of unset) delete environment[name];
+  return environment;
 }
 
 const MEBIBYTE = 1024 * 1024;
@@ -54,7 +60,7 @@ export function gymRunOptions(gym: PreparedGym, workdir: string, runtime: Runtim
     timeoutMs: gym.spec.timeLimitSeconds * 1000,
     memoryBytes: gym.spec.memoryLimitMB * MEBIBYTE,
     processLimit: gym.spec.processLimit,
-    env: buildGymEnvironment(cwd, gym.cacheDirectory, gym.spec.env),
+    env: buildGymEnvironment(cwd, gym.cacheDirectory, gym.spec.env, gym.spec.unsetEnv),
     ...(runtime.mountsLayers ? { layers } : { writablePaths: [gym.cacheDirectory] }),
     allowNetwork: false,
   };

@@ -122,7 +122,7 @@ async function runInstall(
       cwd: workdir,
       timeoutMs: Math.max(loaded.spec.timeLimitSeconds * 1000, INSTALL_MINIMUM_TIME_MS),
       memoryBytes: Math.max(loaded.spec.memoryLimitMB * MEBIBYTE, INSTALL_MINIMUM_MEMORY_BYTES),
-      env: buildGymEnvironment(workdir, cacheDirectory, loaded.spec.env),
+      env: buildGymEnvironment(workdir, cacheDirectory, loaded.spec.env, loaded.spec.unsetEnv),
       writablePaths: [cacheDirectory],
       allowNetwork: true,
       logPath,
