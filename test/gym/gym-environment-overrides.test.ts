@@ -5,7 +5,7 @@ import { buildGymEnvironment } from '../../src/gym/gym-environment.js';
 describe('buildGymEnvironment overrides', () => {
   it('sets CI, NO_COLOR and FORCE_COLOR by default; the spec env wins and unsetEnv removes them', () => {
     const defaults = buildGymEnvironment('/gym/repo', '/gym/cache', {});
-    expect(defaults).toMatchObject({ CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', CARGO_HOME: '/gym/cache/cargo' });
+    expect(defaults).toMatchObject({ CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', GOCACHE: '/gym/cache/go-build' });
     const spec = gymSpecSchema.parse({
       name: 'colours',
       language: 'javascript',
