@@ -25,14 +25,16 @@ interface MadeLayer {
 
 export interface PreparedLayers {
   mounts: SandboxMount[];
-  /** argv prefix that mounts the overlays and then runs what follows it; empty when nothing needs mounting. */
-  launcher: string[];
+  /** argv prefix that enters a user and mount namespace for the overlays; empty when nothing needs mounting. */
+  namespaces: string[];
+  /** (mount options, directory) pairs for the launcher to mount, in that namespace. */
+  overlayMounts: string[];
   /** Read a file the run left at `target` path (as the run saw it); undefined when absent or not a regular file. */
   collect(file: string): Promise<Buffer | undefined>;
 }
 
 const UNSHARE = 'unshare';
-/** Mounts each (options, directory) pair given before `--`, then execs the rest. */
+/** Mounts each (options, directory) pair given before `--`, then execs the rest (the probe's launcher). */
 const MOUNT_SCRIPT = 'while [ "$1" != "--" ]; do mount -t overlay overlay -o "$1" "$2" || exit 125; shift 2; done; shift; exec "$@"';
 const COLLECT_LIMIT_BYTES = 512 * 1024 * 1024;
 
@@ -109,10 +111,10 @@ export async function prepareLayers(layers: RunLayer[], scratch: string, mechani
       made.push({ layer, merged: copy, written: copy });
     }
   }
-  const launcher = mountOptions.length === 0 ? [] : [UNSHARE, '--user', '--map-root-user', '--mount', '--propagation', 'private', '--', 'sh', '-c', MOUNT_SCRIPT, 'sh', ...mountOptions, '--'];
   return {
     mounts: made.map((entry) => ({ source: entry.merged, target: entry.layer.target, writable: true })),
-    launcher,
+    namespaces: mountOptions.length === 0 ? [] : [UNSHARE, '--user', '--map-root-user', '--mount', '--propagation', 'private', '--'],
+    overlayMounts: mountOptions,
     collect: (file) => collectFile(made, path.resolve(file)),
   };
 }

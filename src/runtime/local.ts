@@ -25,15 +25,24 @@ export interface LocalRuntimeOptions {
 const WATCHDOG_INTERVAL_MS = 200;
 const TERMINATE_GRACE_MS = 2000;
 const OUTPUT_DRAIN_MS = 1000;
-const PRLIMIT = '/usr/bin/prlimit';
 const DEFAULT_PROCESS_LIMIT = 1024;
 /** /dev/shm of a sandbox: a quarter of the memory limit (the memory cgroup counts it too, where there is one). */
 const SHARED_MEMORY_SHARE = 4;
 /** Where the sandbox's private home and temp directory are, as the run sees them. */
 const SANDBOX_HOME = '/home/swe-mirror';
 const SANDBOX_TEMP = '/tmp';
-/** Joins the cgroup.procs files given before `--`, then execs the rest: the whole tree starts inside the group. */
-const JOIN_CGROUP_SCRIPT = 'while [ "$1" != "--" ]; do printf "%s" "$$" > "$1" || exit 125; shift; done; shift; exec "$@"';
+/**
+ * The one shell between swe-mirror and the sandbox: joins the cgroup.procs files given before the first `--` (the
+ * whole tree starts inside the run's groups), sets RLIMIT_DATA (KiB, or `-`), mounts the overlay (options,
+ * directory) pairs given before the second `--`, then execs the rest. Exit 125: the set-up itself failed.
+ */
+const LAUNCH_SCRIPT = [
+  'while [ "$1" != "--" ]; do printf "%s" "$$" > "$1" || exit 125; shift; done; shift',
+  'if [ "$1" != "-" ]; then ulimit -d "$1" || exit 125; fi; shift',
+  'while [ "$1" != "--" ]; do mount -t overlay overlay -o "$1" "$2" || exit 125; shift 2; done; shift',
+  'exec "$@"',
+].join('\n');
+const KIBIBYTE = 1024;
 
 let bubblewrapCheck: boolean | undefined;
 
@@ -88,7 +97,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions = {}): Runtime {
     if (cgroups.pids) applied.push('process and thread limit (pids cgroup)');
     else applied.push('process-count watchdog');
     missing.push(...cgroups.missing);
-    if (existsSync(PRLIMIT)) applied.push('per-process data-segment limit (RLIMIT_DATA)');
+    applied.push('per-process data-segment limit (RLIMIT_DATA)');
     if (await useBubblewrap()) {
       const mechanism = await probeLayerMechanism(scratchRoot);
       applied.push(
@@ -140,9 +149,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions = {}): Runtime {
       }
       const processLimit = runOptions.processLimit ?? DEFAULT_PROCESS_LIMIT;
       cgroup = await createRunCgroup({ memoryBytes: runOptions.memoryBytes, processLimit }).catch(() => undefined);
-      const limited = [...(existsSync(PRLIMIT) ? [PRLIMIT, `--data=${runOptions.memoryBytes}`, '--'] : []), ...argv];
       let layers: PreparedLayers | undefined;
-      let wrapped: string[];
+      let sandbox: string[] = [];
       if (sandboxed) {
         const mechanism: LayerMechanism = await probeLayerMechanism(scratchRoot);
         layers = await prepareLayers(runOptions.layers ?? [], scratch, mechanism);
@@ -153,7 +161,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions = {}): Runtime {
           await mkdir(writable, { recursive: true });
           mounts.push({ source: writable, target: writable, writable: true });
         }
-        const sandbox = buildBubblewrapArguments(bubblewrapProgram(), {
+        sandbox = buildBubblewrapArguments(bubblewrapProgram(), {
           cwd,
           view: readOnlyView(env),
           mounts,
@@ -162,12 +170,24 @@ export function createLocalRuntime(options: LocalRuntimeOptions = {}): Runtime {
           allowNetwork: runOptions.allowNetwork ?? false,
           env,
         });
-        wrapped = [...layers.launcher, ...sandbox, ...limited];
       } else {
         await Promise.all([mkdir(env.HOME as string, { recursive: true }), mkdir(env.TMPDIR as string, { recursive: true })]);
-        wrapped = limited;
       }
-      if (cgroup) wrapped = ['sh', '-c', JOIN_CGROUP_SCRIPT, 'sh', ...cgroup.procsFiles, '--', ...wrapped];
+      // RLIMIT_DATA per process gives clean allocation failures inside runtimes; the cgroup bounds the whole tree.
+      const wrapped = [
+        ...(layers?.namespaces ?? []),
+        'sh',
+        '-c',
+        LAUNCH_SCRIPT,
+        'sh',
+        ...(cgroup?.procsFiles ?? []),
+        '--',
+        String(Math.ceil(runOptions.memoryBytes / KIBIBYTE)),
+        ...(layers?.overlayMounts ?? []),
+        '--',
+        ...sandbox,
+        ...argv,
+      ];
       const launcherEnv = sandboxed ? { PATH: env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' } : env;
       const result = await spawnWithLimits(argv, wrapped, cwd, launcherEnv, runOptions, missing, processLimit, cgroup);
       if (runOptions.collect && runOptions.collect.length > 0) {
