@@ -61,6 +61,8 @@ async function measure(entry: Case, rounds: number, dataDirectory: string): Prom
   let bareMs = 0;
   let verifyMs = 0;
   let suiteRuns = 0;
+  // The full runs inside verify: on a compiled gym a patched state rebuilds, so they cost more than a bare run.
+  let fullRunsMs = 0;
   for (let round = 1; round <= rounds; round++) {
     const bare = async (): Promise<number> => {
       const start = performance.now();
@@ -71,6 +73,7 @@ async function measure(entry: Case, rounds: number, dataDirectory: string): Prom
       const start = performance.now();
       const verdict = await verifyTask(gym, patches, { runtime, useFlakyRecord: false });
       suiteRuns = verdict.runs.length;
+      fullRunsMs += verdict.runs.filter((run) => run.files === undefined).reduce((sum, run) => sum + run.durationMs, 0);
       if (!verdict.valid) console.log(`  note: ${gym.spec.name}: not valid here (${verdict.reasons.map((reason) => reason.rule).join(', ')})`);
       return performance.now() - start;
     };
@@ -82,8 +85,9 @@ async function measure(entry: Case, rounds: number, dataDirectory: string): Prom
   }
   const ratio = verifyMs / bareMs;
   const line = `${gym.spec.name}: verify ${(verifyMs / rounds / 1000).toFixed(2)} s (${suiteRuns} suite runs) / 3 bare ${(bareMs / rounds / 1000).toFixed(2)} s = ${ratio.toFixed(3)}`;
-  console.log(`${line} ${ratio <= TARGET ? 'OK' : 'ABOVE TARGET'}`);
+  console.log(`${line} ${ratio <= TARGET ? 'OK' : 'ABOVE TARGET'}; verify ÷ its own full runs ${(verifyMs / fullRunsMs).toFixed(3)}`);
   recordFigure(import.meta.filename, { measure: `${gym.spec.name}: verify ÷ 3 bare full runs`, value: ratio.toFixed(3), target: `≤ ${TARGET}`, isMet: ratio <= TARGET });
+  recordFigure(import.meta.filename, { measure: `${gym.spec.name}: verify ÷ its own full runs of the 3 states`, value: (verifyMs / fullRunsMs).toFixed(3) });
   return ratio;
 }
 
