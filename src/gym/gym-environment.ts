@@ -20,6 +20,8 @@ export function buildGymEnvironment(
     npm_config_cache: path.join(cacheDirectory, 'npm'),
     PIP_CACHE_DIR: path.join(cacheDirectory, 'pip'),
     XDG_CACHE_HOME: path.join(cacheDirectory, 'xdg'),
+    // Cargo's registry and git checkouts: fetched at install, read through the cache layer (offline) by runs.
+    CARGO_HOME: path.join(cacheDirectory, 'cargo'),
     // Cargo's build output stays in the working copy, where reset keeps it as an ignored artefact.
     CARGO_TARGET_DIR: path.join(workdir, 'target'),
     PYTHONDONTWRITEBYTECODE: '1',

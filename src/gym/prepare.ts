@@ -1,4 +1,6 @@
-import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import type { LoadedGymSpec } from '../config/load-gym-spec.js';
 import { SweMirrorError } from '../core/errors.js';
@@ -7,6 +9,7 @@ import type { ReportParser, TestStatusMap } from '../core/tests.js';
 import { createLocalRuntime } from '../runtime/local.js';
 import { countStatuses, findFlakyTests, tailLines } from './baseline.js';
 import { findBaselineRunProblem, findQuarantineProblem } from './baseline-check.js';
+import { diagnoseInstallFailure } from './install-hints.js';
 import { resolveDataDirectory } from './data-dir.js';
 import { withDirectoryLock } from './directory-lock.js';
 import { buildGymEnvironment } from './gym-environment.js';
@@ -80,6 +83,7 @@ export async function prepareGym(loaded: LoadedGymSpec, options: PrepareGymOptio
     emit({ type: 'checkout', commit });
     await excludeArtefacts(workdir, loaded.spec.test.report.file);
 
+    await copyCargoConfiguration(path.join(cacheDirectory, 'cargo'));
     const runtime = options.runtime ?? createLocalRuntime();
     await runInstall(loaded, runtime, workdir, cacheDirectory, logDirectory, emit);
 
@@ -98,6 +102,17 @@ export async function prepareGym(loaded: LoadedGymSpec, options: PrepareGymOptio
 async function excludeArtefacts(workdir: string, reportFile: string | undefined, extra: string[] = []): Promise<void> {
   const patterns = [...KEPT_ARTEFACTS, ...(reportFile ? [`/${reportFile.replace(/^\.\//, '')}`] : []), ...extra.map((entry) => `/${entry}`)];
   await appendFile(path.join(workdir, '.git', 'info', 'exclude'), `\n# swe-mirror: install artefacts kept across resets\n${patterns.join('\n')}\n`);
+}
+
+/** The operator's cargo configuration (registry mirrors, offline settings), without credentials, for the gym's own CARGO_HOME. */
+async function copyCargoConfiguration(gymCargoHome: string): Promise<void> {
+  const hostCargoHome = process.env.CARGO_HOME ?? path.join(homedir(), '.cargo');
+  for (const name of ['config.toml', 'config']) {
+    const source = path.join(hostCargoHome, name);
+    if (!existsSync(source)) continue;
+    await mkdir(gymCargoHome, { recursive: true });
+    await copyFile(source, path.join(gymCargoHome, name));
+  }
 }
 
 /** Untracked and ignored top-level paths of the prepared tree (what install and warm-up left): reset keeps exactly these. */
@@ -129,11 +144,12 @@ async function runInstall(
     });
     if (result.exitCode !== 0) {
       const why = result.timedOut ? 'timed out' : result.outOfMemory ? 'ran out of memory' : `exited with ${result.exitCode ?? result.signal}`;
+      const tail = await readLogTail(logPath, result.stdout + result.stderr);
       throw new SweMirrorError({
         code: 'GYM_INSTALL_FAILED',
         kind: 'user',
-        message: `Install command ${index + 1}/${commands.length} of gym ${loaded.spec.name} ${why}: ${command}\n--- last lines of ${logPath} ---\n${await readLogTail(logPath, result.stdout + result.stderr)}`,
-        hint: `Fix the install command in ${loaded.specPath} (full log: ${logPath}), then run gym prepare again.`,
+        message: `Install command ${index + 1}/${commands.length} of gym ${loaded.spec.name} ${why}: ${command}\n--- last lines of ${logPath} ---\n${tail}`,
+        hint: `${diagnoseInstallFailure(command, tail) ?? 'Fix the install command'} in ${loaded.specPath} (full log: ${logPath}), then run gym prepare again.`,
         details: { logPath, exitCode: result.exitCode, command },
       });
     }
