@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RunLayer, RunOptions, Runtime } from '../core/process.js';
 import type { PreparedGym } from './types.js';
@@ -56,6 +57,8 @@ export function gymRunOptions(gym: PreparedGym, workdir: string, runtime: Runtim
     { source: workdir, target: cwd, mode: mode === 'workspace' ? 'writable' : layerMode },
     { source: gym.cacheDirectory, mode: layerMode },
     ...(gym.tmpDirectory ? [{ source: gym.tmpDirectory, target: '/tmp', mode: layerMode } as const] : []),
+    // Whatever a writable run does to the tree, its .git stays as it was (a throw-away layer of its own).
+    ...((layerMode === 'writable' || mode === 'workspace') && existsSync(path.join(workdir, '.git')) ? [{ source: path.join(workdir, '.git'), target: path.join(cwd, '.git'), mode: 'overlay' } as const] : []),
   ];
   return {
     cwd,

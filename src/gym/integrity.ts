@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { runGitRaw } from '../core/git.js';
 
@@ -36,4 +36,39 @@ export async function findIntegrityProblems(workdir: string, commit?: string): P
     if (head.exitCode !== 0 || head.stdout.trim() !== commit) problems.push(`HEAD is ${head.stdout.trim() || 'unreadable'}, not ${commit}`);
   }
   return problems;
+}
+
+/**
+ * Remove from a freshly installed tree what its install may legitimately have added but host git must never act
+ * on (husky's core.hooksPath, hooks, filters...): non-sample hooks, dangerous local config keys, replace refs,
+ * grafts and alternates. Done once at prepare, after install and warm-up; findIntegrityProblems then holds.
+ */
+export async function sanitizeRepository(workdir: string): Promise<string[]> {
+  const removed: string[] = [];
+  const gitDirectory = path.join(workdir, '.git');
+  const hooks = path.join(gitDirectory, 'hooks');
+  if (existsSync(hooks)) {
+    for (const name of readdirSync(hooks)) {
+      if (name.endsWith('.sample')) continue;
+      rmSync(path.join(hooks, name), { recursive: true, force: true });
+      removed.push(`hook ${name}`);
+    }
+  }
+  for (const file of ['info/grafts', 'objects/info/alternates', 'objects/info/http-alternates']) {
+    if (existsSync(path.join(gitDirectory, file))) {
+      rmSync(path.join(gitDirectory, file), { force: true });
+      removed.push(`.git/${file}`);
+    }
+  }
+  const config = await runGitRaw(workdir, ['config', '--local', '--name-only', '--list']);
+  for (const key of new Set(config.stdout.split('\n').filter((entry) => DANGEROUS_CONFIG.test(entry)))) {
+    await runGitRaw(workdir, ['config', '--local', '--unset-all', key]);
+    removed.push(`config ${key}`);
+  }
+  const replaced = await runGitRaw(workdir, ['for-each-ref', '--format=%(refname)', 'refs/replace/']);
+  for (const ref of replaced.stdout.split('\n').filter(Boolean)) {
+    await runGitRaw(workdir, ['update-ref', '-d', ref]);
+    removed.push(ref);
+  }
+  return removed;
 }

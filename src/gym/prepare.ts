@@ -15,7 +15,7 @@ import { withDirectoryLock } from './directory-lock.js';
 import { buildGymEnvironment } from './gym-environment.js';
 import { classifyGymSource, computeSpecHash, materializeGymSource, type GymSourceKind } from './gym-source.js';
 import { gymDirectoryPath, readPreparedGym, savePreparedGym } from './prepared-gym-store.js';
-import { findIntegrityProblems } from './integrity.js';
+import { findIntegrityProblems, sanitizeRepository } from './integrity.js';
 import { resetGymWorkingCopy } from './reset.js';
 import { runGit } from '../core/git.js';
 import { runSuite } from './run-suite.js';
@@ -149,7 +149,7 @@ async function runInstall(
         code: 'GYM_INSTALL_FAILED',
         kind: 'user',
         message: `Install command ${index + 1}/${commands.length} of gym ${loaded.spec.name} ${why}: ${command}\n--- last lines of ${logPath} ---\n${tail}`,
-        hint: `${diagnoseInstallFailure(command, tail) ?? 'Fix the install command'} in ${loaded.specPath} (full log: ${logPath}), then run gym prepare again.`,
+        hint: `${diagnoseInstallFailure(command, tail) ?? `Fix the install command in ${loaded.specPath}.`} Full log: ${logPath}; then run gym prepare again.`,
         details: { logPath, exitCode: result.exitCode, command },
       });
     }
@@ -180,6 +180,7 @@ async function runBaseline(
       if (report) await rm(path.join(gym.workdir, report), { force: true });
       provisional.preserved = await listPreserved(gym.workdir);
       await excludeArtefacts(gym.workdir, undefined, provisional.preserved);
+      await sanitizeRepository(gym.workdir);
     } else if (!runtime.mountsLayers) {
       // Without layers the run wrote into the prepared tree itself.
       await resetGymWorkingCopy(provisional, gym.workdir);
@@ -211,6 +212,7 @@ async function runBaseline(
   if (provisional.preserved === undefined) {
     provisional.preserved = await listPreserved(gym.workdir);
     await excludeArtefacts(gym.workdir, undefined, provisional.preserved);
+    await sanitizeRepository(gym.workdir);
   }
   const quarantined = findFlakyTests(statuses);
   const declared = new Set(gym.spec.quarantine ?? []);
