@@ -140,6 +140,22 @@ describe('verifyTask on a real pytest gym', () => {
     expect(full.runs.every((run) => run.files === undefined)).toBe(true);
   });
 
+  it('reruns a state in full when its targeted rerun does not report a FAIL_TO_PASS candidate', async () => {
+    // A filesCommand that misses the candidate (its id names no file the plan could point at) is simulated by dropping it.
+    const verdict = await verifyTask(gym, tasks.valid, {
+      runtime,
+      useFlakyRecord: false,
+      runSuite: async (preparedGym, options) => {
+        const suite = await runSuite(preparedGym, options);
+        if (!options.files) return suite;
+        const { [id('test_clamp_above')]: _dropped, ...others } = suite.report.tests;
+        return { ...suite, report: { ...suite.report, tests: others } };
+      },
+    });
+    expect(verdict.valid).toBe(true);
+    expect(verdict.runs.map((run) => `${run.state}${run.repeat}${run.files ? ' files' : ''}`)).toEqual(['run1', 'test1', 'fix1', 'fix2 files', 'fix3', 'test2 files', 'test3']);
+  });
+
   it('keeps a per-gym record of tests seen flaky: a later verification rejects the same new test even when it holds still', async () => {
     rmSync(flakyRecordPath(gym.directory), { force: true });
     await verifyTask(gym, tasks.flaky, { runtime, runSuite: suiteRunnerWithRunCounter('.counter') });
