@@ -1,4 +1,6 @@
-import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import type { LoadedGymSpec } from '../config/load-gym-spec.js';
 import { SweMirrorError } from '../core/errors.js';
@@ -13,7 +15,7 @@ import { withDirectoryLock } from './directory-lock.js';
 import { buildGymEnvironment } from './gym-environment.js';
 import { classifyGymSource, computeSpecHash, materializeGymSource, type GymSourceKind } from './gym-source.js';
 import { gymDirectoryPath, readPreparedGym, savePreparedGym } from './prepared-gym-store.js';
-import { findIntegrityProblems } from './integrity.js';
+import { findIntegrityProblems, sanitizeRepository } from './integrity.js';
 import { resetGymWorkingCopy } from './reset.js';
 import { runGit } from '../core/git.js';
 import { runSuite } from './run-suite.js';
@@ -81,6 +83,7 @@ export async function prepareGym(loaded: LoadedGymSpec, options: PrepareGymOptio
     emit({ type: 'checkout', commit });
     await excludeArtefacts(workdir, loaded.spec.test.report.file);
 
+    await copyCargoConfiguration(path.join(cacheDirectory, 'cargo'));
     const runtime = options.runtime ?? createLocalRuntime();
     await runInstall(loaded, runtime, workdir, cacheDirectory, logDirectory, emit);
 
@@ -99,6 +102,17 @@ export async function prepareGym(loaded: LoadedGymSpec, options: PrepareGymOptio
 async function excludeArtefacts(workdir: string, reportFile: string | undefined, extra: string[] = []): Promise<void> {
   const patterns = [...KEPT_ARTEFACTS, ...(reportFile ? [`/${reportFile.replace(/^\.\//, '')}`] : []), ...extra.map((entry) => `/${entry}`)];
   await appendFile(path.join(workdir, '.git', 'info', 'exclude'), `\n# swe-mirror: install artefacts kept across resets\n${patterns.join('\n')}\n`);
+}
+
+/** The operator's cargo configuration (registry mirrors, offline settings), without credentials, for the gym's own CARGO_HOME. */
+async function copyCargoConfiguration(gymCargoHome: string): Promise<void> {
+  const hostCargoHome = process.env.CARGO_HOME ?? path.join(homedir(), '.cargo');
+  for (const name of ['config.toml', 'config']) {
+    const source = path.join(hostCargoHome, name);
+    if (!existsSync(source)) continue;
+    await mkdir(gymCargoHome, { recursive: true });
+    await copyFile(source, path.join(gymCargoHome, name));
+  }
 }
 
 /** Untracked and ignored top-level paths of the prepared tree (what install and warm-up left): reset keeps exactly these. */
@@ -166,6 +180,7 @@ async function runBaseline(
       if (report) await rm(path.join(gym.workdir, report), { force: true });
       provisional.preserved = await listPreserved(gym.workdir);
       await excludeArtefacts(gym.workdir, undefined, provisional.preserved);
+      await sanitizeRepository(gym.workdir);
     } else if (!runtime.mountsLayers) {
       // Without layers the run wrote into the prepared tree itself.
       await resetGymWorkingCopy(provisional, gym.workdir);
@@ -197,6 +212,7 @@ async function runBaseline(
   if (provisional.preserved === undefined) {
     provisional.preserved = await listPreserved(gym.workdir);
     await excludeArtefacts(gym.workdir, undefined, provisional.preserved);
+    await sanitizeRepository(gym.workdir);
   }
   const quarantined = findFlakyTests(statuses);
   const declared = new Set(gym.spec.quarantine ?? []);
