@@ -17,7 +17,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadRunConfig, type LoadedRunConfig } from '../../src/config/run-config.js';
 import type { PipelineEvent } from '../../src/pipeline/events.js';
 import { runPipeline, type RunPipelineResult } from '../../src/pipeline/run-pipeline.js';
+import { exportFromStore } from '../../src/pipeline/export-from-store.js';
 import { Store } from '../../src/store/store.js';
+import { hasInteropPython, runInteropScript } from '../interop/python-venv.js';
 
 const DEMO_CONFIG = path.resolve(import.meta.dirname, '..', '..', 'examples', 'demo', 'swe-mirror.yaml');
 
@@ -128,4 +130,28 @@ describe.skipIf(isSkipped)('the offline demo (slow)', () => {
       store.close();
     }
   });
+
+  it.skipIf(!hasInteropPython)('is read by the real swebench, Multi-SWE-bench and datasets packages, and swebench grades gold resolved, empty not', async () => {
+    const exportDirectory = path.join(loaded.outputDirectory, 'parquet-export');
+    const store = Store.open(loaded.storePath);
+    try {
+      await exportFromStore(store, exportDirectory, { parquet: true });
+    } finally {
+      store.close();
+    }
+    const graded = runInteropScript('grade_with_swebench.py', path.join(exportDirectory, 'tasks.jsonl'), exportDirectory) as {
+      results: Array<{ instance_id: string; gold: { resolved: boolean; exit_code: number }; empty: { resolved: boolean; exit_code: number } }>;
+    };
+    expect(graded.results.map((task) => task.instance_id).sort()).toEqual(Object.keys(EXPECTED_FAIL_TO_PASS).sort());
+    for (const task of graded.results) expect([task.instance_id, task.gold, task.empty]).toEqual([task.instance_id, expect.objectContaining({ resolved: true, exit_code: 0 }), expect.objectContaining({ resolved: false, exit_code: 1 })]);
+
+    // Loading and registration are checked here; parsing a real eval log is test/interop/multi-swe-bench.test.ts's job.
+    const multi = runInteropScript('load_with_multi_swe_bench.py', exportDirectory, path.join(exportDirectory, 'stats.txt')) as { records: Array<{ lang: string; f2p: string[] }> };
+    expect(multi.records.map((record) => record.lang).sort()).toEqual(['go', 'go', 'go', 'python', 'python', 'python']);
+    expect(multi.records.every((record) => record.f2p.length > 0)).toBe(true);
+
+    const loadedRows = runInteropScript('load_with_datasets.py', exportDirectory) as { rows: number[]; features: Record<string, string> };
+    expect(loadedRows.rows).toEqual([6]);
+    expect(loadedRows.features.cost_usd).toBe("Value('float64')");
+  }, 600_000);
 });
