@@ -4,6 +4,29 @@ import { REPORT_FORMATS } from '../core/tests.js';
 export const LANGUAGES = ['python', 'javascript', 'typescript', 'go', 'rust'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
+/** How a docker gym's base image is made and how its containers run. */
+export const dockerSettingsSchema = z
+  .object({
+    dockerfile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Dockerfile, relative to the spec file, built once as the base image (instead of pulling image).'),
+    context: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Build context directory, relative to the spec file; default the Dockerfile's directory."),
+    workdir: z
+      .string()
+      .regex(/^\/[^\0]*$/, 'an absolute path in the container')
+      .default('/testbed')
+      .describe('Where the repository lives in the container (SWE-bench images use /testbed).'),
+    user: z.string().min(1).optional().describe("User installs and suite runs run as (name or uid[:gid]); default the image's user."),
+    cpus: z.number().positive().optional().describe('CPU limit of one suite run, in CPUs (e.g. 2 or 0.5); default none.'),
+  })
+  .strict();
+
 /** The gym spec: a repository whose test suite we can run, declared in YAML. */
 export const gymSpecSchema = z
   .object({
@@ -56,8 +79,10 @@ export const gymSpecSchema = z
       .number()
       .int()
       .min(16)
-      .default(1024)
-      .describe('Most processes and threads one suite run may hold at once (a fork bomb stops here, labelled as such).'),
+      .optional()
+      .describe(
+        'Most processes and threads one suite run may hold at once (a fork bomb stops here, labelled as such). Default: half the memory limit in MiB, between 64 and 1024, so a fork bomb reaches it before the memory limit.',
+      ),
     env: z
       .record(z.string(), z.string())
       .default({})
@@ -66,14 +91,30 @@ export const gymSpecSchema = z
       .array(z.string().min(1))
       .default([])
       .describe('Variables swe-mirror sets by default that this gym must not see (e.g. NO_COLOR and FORCE_COLOR for a suite that tests colour output).'),
-    image: z.string().optional().describe('Container image for the docker runtime.'),
+    runtime: z
+      .enum(['local', 'docker'])
+      .optional()
+      .describe('Where installs and suite runs happen: local (the sandbox; the default) or docker (a fresh container from the gym image per run; docs/docker.md).'),
+    image: z
+      .string()
+      .optional()
+      .describe('Container image: the image exported tasks name, and with runtime docker the base image the gym is prepared in (pulled if absent).'),
+    docker: dockerSettingsSchema.optional().describe('Settings of the docker runtime (runtime: docker).'),
     baselineRuns: z.number().int().min(1).default(3).describe('Baseline suite runs at prepare time to find flaky tests.'),
     quarantine: z
       .array(z.string().min(1))
       .default([])
       .describe('Test ids known to be unreliable here (timing tests...): excluded from every verdict, like the flaky tests the baseline finds.'),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, context) => {
+    if (spec.runtime === 'docker' && !spec.image && !spec.docker?.dockerfile) {
+      context.addIssue({ code: 'custom', path: ['image'], message: 'runtime docker needs image (an existing image) or docker.dockerfile (built once)' });
+    }
+    if (spec.image && spec.docker?.dockerfile) {
+      context.addIssue({ code: 'custom', path: ['docker', 'dockerfile'], message: 'give image or docker.dockerfile, not both' });
+    }
+  });
 
 export type GymSpec = z.infer<typeof gymSpecSchema>;
 export type GymSpecInput = z.input<typeof gymSpecSchema>;

@@ -72,7 +72,11 @@ export interface TestRun {
   durationMs: number;
   timedOut: boolean;
   outOfMemory: boolean;
+  /** Stopped at its process limit (a fork bomb); absent in runs recorded before swe-mirror labelled it. */
+  processLimitReached?: boolean;
   hasEvidence: boolean;
+  /** What the report parser said when it found no evidence (a refused report says why). */
+  warnings?: string[];
   logPath?: string;
 }
 
@@ -124,7 +128,7 @@ export interface Verdict {
   quarantinedTests: string[];
   tests: Record<string, PerTestStatus>;
   /** Every suite run in order; `files` is set on a targeted flakiness rerun (the test files it ran). */
-  runs: Array<Pick<TestRun, 'state' | 'repeat' | 'exitCode' | 'durationMs' | 'timedOut' | 'outOfMemory' | 'hasEvidence' | 'logPath'> & { files?: string[] }>;
+  runs: Array<Pick<TestRun, 'state' | 'repeat' | 'exitCode' | 'durationMs' | 'timedOut' | 'outOfMemory' | 'processLimitReached' | 'hasEvidence' | 'warnings' | 'logPath'> & { files?: string[] }>;
   runner: string;
   parser: string;
   level: 'test' | 'assertion';

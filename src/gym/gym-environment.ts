@@ -37,6 +37,11 @@ export function buildGymEnvironment(
 
 const MEBIBYTE = 1024 * 1024;
 
+/** One process per 2 MiB of the memory limit, between 64 and 1024: forking children that cost little memory each still hits this first. */
+export function defaultProcessLimit(memoryLimitMB: number): number {
+  return Math.min(1024, Math.max(64, Math.floor(memoryLimitMB / 2)));
+}
+
 /**
  * How a gym command sees the gym:
  * - 'overlay' (every suite run and pre-check): the working copy at the prepared tree's path, the gym cache and
@@ -64,7 +69,7 @@ export function gymRunOptions(gym: PreparedGym, workdir: string, runtime: Runtim
     cwd,
     timeoutMs: gym.spec.timeLimitSeconds * 1000,
     memoryBytes: gym.spec.memoryLimitMB * MEBIBYTE,
-    processLimit: gym.spec.processLimit,
+    processLimit: gym.spec.processLimit ?? defaultProcessLimit(gym.spec.memoryLimitMB),
     env: buildGymEnvironment(cwd, gym.cacheDirectory, gym.spec.env, gym.spec.unsetEnv),
     ...(runtime.mountsLayers ? { layers } : { writablePaths: [gym.cacheDirectory] }),
     allowNetwork: false,

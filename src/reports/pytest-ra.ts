@@ -50,6 +50,21 @@ function findLast(lines: string[], pattern: RegExp, before = lines.length): numb
   return -1;
 }
 
+/** Summary headers followed by a final line before the next header: each is a whole pytest summary. */
+function countCompleteSections(lines: string[]): number {
+  let complete = 0;
+  let open = false;
+  for (const line of lines) {
+    const trimmed = line.trim();
+    if (SUMMARY_HEADER.test(trimmed)) open = true;
+    else if (open && FINAL_LINE.test(trimmed)) {
+      complete += 1;
+      open = false;
+    }
+  }
+  return complete;
+}
+
 /** `3 failed, 10 passed, 1 error` → counts by summary word. */
 function readFinalCounts(finalLine: string): Map<string, number> {
   const counts = new Map<string, number>();
@@ -62,7 +77,8 @@ function readFinalCounts(finalLine: string): Map<string, number> {
 
 /**
  * pytest console output with `-rA`. Only pytest's own final section is read: the last "short test
- * summary info" header up to the last `=== ... in 0.12s ===` line. Everything before it (captured
+ * summary info" header up to the last `=== ... in 0.12s ===` line, and only when the output holds exactly one
+ * complete summary (a second one, printed by a test before or after pytest's, refuses the report). Everything before it (captured
  * output of passing and failing tests, `-s` output, progress lines) is text a test can print, and a
  * `FAILED tests/x.py::ghost` there is never a result. The section's lines must agree with the final
  * line's counts: more lines of an outcome than pytest counted means something printed into the
@@ -95,6 +111,16 @@ function parsePytestRa(input: ReportInput): ParsedReport {
   const finalLine = (lines[finalIndex] ?? '').trim();
   const finalCounts = readFinalCounts(finalLine);
   const headerIndex = findLast(lines, SUMMARY_HEADER, finalIndex);
+  const complete = countCompleteSections(lines);
+  if (complete > 1) {
+    // pytest prints one summary; a second complete one (header, then a final line before the next header) was
+    // printed by a test, before pytest's (captured or past the capture) or after it (atexit). Which is pytest's
+    // cannot be told from the text, so none is trusted.
+    return createNoEvidenceReport(
+      'pytest-ra',
+      `the output holds ${complete} complete pytest summaries ("short test summary info" ... "in N.NNs"), where pytest prints one: a test printed the others, so no result is trusted (a gym whose own tests print pytest sessions, such as a pytest plugin tested with pytester, should use the pytest-junit format)`,
+    );
+  }
   const recorder = new TestIdRecorder('merge');
   const warnings: string[] = [];
   const sectionCounts = new Map<string, number>();

@@ -9,6 +9,9 @@ export interface StateRunResult {
   hasEvidence: boolean;
   timedOut?: boolean;
   outOfMemory?: boolean;
+  processLimitReached?: boolean;
+  /** The parser's warnings of a run without evidence. */
+  warnings?: string[];
   /** A rerun of some test files only: a test absent from it was not run, not NONE. */
   isPartial?: boolean;
 }
@@ -123,8 +126,13 @@ function judgeInfrastructure(runs: Record<TestState, StateRunResult[]>): Verdict
       runs[state].flatMap((run, index) => (predicate(run) ? [index + 1] : []));
     const describe = (repeats: number[]): string => `repeat${repeats.length > 1 ? 's' : ''} ${repeats.join(', ')} of ${total}`;
     const timedOut = repeatsWhere((run) => run.timedOut === true);
-    const outOfMemory = repeatsWhere((run) => run.outOfMemory === true);
-    const noEvidence = repeatsWhere((run) => !run.hasEvidence && run.timedOut !== true && run.outOfMemory !== true);
+    const processLimit = repeatsWhere((run) => run.processLimitReached === true);
+    const outOfMemory = repeatsWhere((run) => run.outOfMemory === true && run.processLimitReached !== true);
+    const noEvidence = repeatsWhere((run) => !run.hasEvidence && run.timedOut !== true && run.outOfMemory !== true && run.processLimitReached !== true);
+    const noEvidenceWarnings = [...new Set(runs[state].flatMap((run) => (!run.hasEvidence ? (run.warnings ?? []) : [])))];
+    if (processLimit.length > 0) {
+      reasons.push({ rule: 'infrastructure', message: `State ${state}: the suite reached its process limit (a fork bomb, or a gym that needs a higher processLimit) and was stopped (${describe(processLimit)}).`, tests: [] });
+    }
     if (timedOut.length > 0) {
       reasons.push({ rule: 'infrastructure', message: `State ${state}: the suite hit its time limit and was killed (${describe(timedOut)}).`, tests: [] });
     }
@@ -134,7 +142,7 @@ function judgeInfrastructure(runs: Record<TestState, StateRunResult[]>): Verdict
     if (noEvidence.length > 0) {
       reasons.push({
         rule: 'infrastructure',
-        message: `State ${state}: no evidence that the suite ran (${describe(noEvidence)}); the test command or its report failed before any test result.`,
+        message: `State ${state}: no evidence that the suite ran (${describe(noEvidence)}); the test command or its report failed before any test result${noEvidenceWarnings.length > 0 ? `: ${noEvidenceWarnings.join('; ')}` : '.'}`,
         tests: [],
       });
     }

@@ -148,6 +148,8 @@ async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, optio
         hasEvidence: report.hasEvidence,
         timedOut: result.timedOut,
         outOfMemory: result.outOfMemory,
+        processLimitReached: result.processLimitReached === true,
+        ...(report.hasEvidence ? {} : { warnings: report.warnings }),
         ...(scope.files ? { isPartial: true } : {}),
       };
       results[state].push(stateResult);
@@ -158,7 +160,9 @@ async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, optio
         durationMs: result.durationMs,
         timedOut: result.timedOut,
         outOfMemory: result.outOfMemory,
+        ...(result.processLimitReached ? { processLimitReached: true } : {}),
         hasEvidence: report.hasEvidence,
+        ...(report.hasEvidence || report.warnings.length === 0 ? {} : { warnings: report.warnings }),
         ...(logPath ? { logPath } : {}),
         ...scope,
       });

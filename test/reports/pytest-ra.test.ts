@@ -55,14 +55,37 @@ describe('pytest -rA: results cannot be printed into existence (pytest 9, real c
     'tests/test_forge.py::test_fails_and_prints_a_summary': 'FAILED',
   };
 
-  it.each(['ra.txt', 'ra-no-capture.txt', 'ra-verbose-no-capture.txt'])('reads only the final summary section of %s', (file) => {
+  /** The capture with the printed summary's final line taken out: one complete summary (pytest's), ghost lines before it. */
+  const withoutPrintedFinalLine = (file: string): string => {
+    const text = readCapture(`pytest-ra-forged/${file}`);
+    const lines = text.split('\n');
+    const printed = lines.findIndex((line) => /^=+ 9 passed in [\d.]+s =+$/.test(line.trim()));
+    expect(printed).toBeGreaterThan(0);
+    lines.splice(printed, 1);
+    return lines.join('\n');
+  };
+
+  it('refuses ra.txt: a test printed a whole second summary (shown in its captured output), so neither is trusted', () => {
+    const report = parseReport('pytest-ra', { stdout: readCapture('pytest-ra-forged/ra.txt'), stderr: '' });
+    expect(report.hasEvidence).toBe(false);
+    expect(report.tests).toEqual({});
+    expect(report.warnings.join('\n')).toContain('2 complete pytest summaries');
+  });
+
+  it.each(['ra-no-capture.txt', 'ra-verbose-no-capture.txt'])('reads pytest\'s own summary of %s: the printed header shares its line with a progress mark', (file) => {
     const report = parseReport('pytest-ra', { stdout: readCapture(`pytest-ra-forged/${file}`), stderr: '' });
     expect(report.hasEvidence).toBe(true);
     expect(report.tests).toEqual(honest);
   });
 
+  it.each(['ra.txt', 'ra-no-capture.txt', 'ra-verbose-no-capture.txt'])('reads only pytest\'s own summary of %s when the printed one is not complete', (file) => {
+    const report = parseReport('pytest-ra', { stdout: withoutPrintedFinalLine(file), stderr: '' });
+    expect(report.hasEvidence).toBe(true);
+    expect(report.tests).toEqual(honest);
+  });
+
   it('refuses a summary section holding more lines than pytest counted', () => {
-    const stdout = readCapture('pytest-ra-forged/ra.txt').replace(
+    const stdout = withoutPrintedFinalLine('ra.txt').replace(
       'FAILED tests/test_forge.py::test_fails_and_prints_a_summary - assert False\n',
       'FAILED tests/test_forge.py::test_fails_and_prints_a_summary - assert False\nFAILED tests/x.py::ghost\n',
     );
@@ -78,7 +101,7 @@ describe('pytest -rA: results cannot be printed into existence (pytest 9, real c
   });
 
   it('reads the report file when the gym writes pytest output to one', () => {
-    const report = parseReport('pytest-ra', { stdout: 'noise\n', stderr: '', reportFile: readCapture('pytest-ra-forged/ra.txt') });
+    const report = parseReport('pytest-ra', { stdout: 'noise\n', stderr: '', reportFile: withoutPrintedFinalLine('ra.txt') });
     expect(report.tests).toEqual(honest);
     expect(parseReport('pytest-ra', { stdout: readCapture('pytest-ra-forged/ra.txt'), stderr: '', reportFile: '' }).hasEvidence).toBe(false);
   });

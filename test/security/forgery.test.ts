@@ -45,8 +45,10 @@ describe.skipIf(!HAS_BWRAP)(HAS_BWRAP ? 'security: forged results' : SKIP_REASON
     expect(Object.keys(ghost.verdict?.tests ?? {})).not.toContain(id);
   });
 
-  it('still finds the honest FAIL_TO_PASS test', () => {
-    expect(ghost.verdict?.FAIL_TO_PASS).toEqual([HONEST_ID]);
+  it('refuses the run whose output holds a second, printed pytest summary (after pytest\'s own, at exit): the task is rejected, nothing forged is accepted', () => {
+    expect(ghost.verdict?.valid).toBe(false);
+    expect(ghost.verdict?.FAIL_TO_PASS ?? []).not.toContain(HONEST_ID.replace(/::.*/, '::ghost_after_summary'));
+    expect(ghost.everything).toMatch(/complete pytest summaries/);
   });
 
   it('does not follow a report file symlinked by the test to a host file', () => {
