@@ -16,6 +16,7 @@ import { register as registerRollout } from './rollout.js';
 import { register as registerTrajectories } from './trajectories.js';
 import { register as registerSftExport } from './sft-export.js';
 import { register as registerParseLog } from './parse-log.js';
+import { register as registerWorker } from './worker.js';
 
 /** Build the CLI program; exported so tests can drive it in-process. */
 export function buildProgram(): Command {
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
     registerTrajectories,
     registerSftExport,
     registerParseLog,
+    registerWorker,
     registerView,
   ]) {
     register(program);

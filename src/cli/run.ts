@@ -3,6 +3,7 @@ import { loadRunConfig } from '../config/run-config.js';
 import { addModelOptions, modelFlagsFromOptions, type ModelCommandOptions } from '../llm/model-command-options.js';
 import { createReporter } from '../pipeline/reporters.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
+import { queueOptionsFromFlags, type QueueRunFlags } from '../queue/queue-flags.js';
 
 export function register(program: Command): void {
   addModelOptions(
@@ -13,8 +14,11 @@ export function register(program: Command): void {
       .option('--data-dir <dir>', 'where prepared gyms live (env SWE_MIRROR_DATA_DIR)')
       .option('--progress <format>', 'auto | live | plain | ndjson', 'auto')
       .option('--no-export', 'stop after dedup')
-      .option('--unsafe-no-sandbox', 'run even without a sandbox (bubblewrap): LLM-written code then runs unconfined; recorded in every verdict and task'),
-  ).action(async (options: ModelCommandOptions & { config: string; dataDir?: string; progress: string; export: boolean; unsafeNoSandbox?: boolean }) => {
+      .option('--unsafe-no-sandbox', 'run even without a sandbox (bubblewrap): LLM-written code then runs unconfined; recorded in every verdict and task')
+      .option('--queue <url>', 'be the coordinator of a Redis queue (redis://host:port): `swe-mirror worker`s mirror, this run writes the store (docs/distributed.md)')
+      .option('--max-in-flight <n>', 'with --queue: jobs enqueued and not yet written back, at most', '64')
+      .option('--model-rate <per-minute>', 'with --queue: model requests a minute across all workers'),
+  ).action(async (options: ModelCommandOptions & QueueRunFlags & { config: string; dataDir?: string; progress: string; export: boolean; unsafeNoSandbox?: boolean }) => {
     const loaded = await loadRunConfig(options.config);
     const reporter = createReporter({ format: options.progress as 'auto' });
     let result: Awaited<ReturnType<typeof runPipeline>>;
@@ -32,6 +36,7 @@ export function register(program: Command): void {
         skipExport: !options.export,
         ...(options.unsafeNoSandbox ? { unsafeNoSandbox: true } : {}),
         command: ['swe-mirror', ...process.argv.slice(2)].join(' '),
+        ...queueOptionsFromFlags(options),
       });
     } catch (error) {
       reporter.close();

@@ -48,7 +48,7 @@ export function taskFromOutcome(gym: PreparedGym, candidate: StoredCandidate, ou
 }
 
 /** Which stage and rule a non-verified outcome is lost at. */
-function lossOf(outcome: MirrorOutcome): { stage: 'mirror-failed' | 'rejected-by-verifier'; rule: string; reason: string } {
+export function lossOf(outcome: MirrorOutcome): { stage: 'mirror-failed' | 'rejected-by-verifier'; rule: string; reason: string } {
   if (outcome.status === 'rejected' && outcome.verdict) {
     const rules = [...new Set(outcome.verdict.reasons.map((reason) => reason.rule))];
     return { stage: 'rejected-by-verifier', rule: rules.join('+') || 'rejected', reason: outcome.verdict.reasons.map((reason) => reason.message).join('; ') };

@@ -8,6 +8,8 @@ import type { Runtime } from '../core/process.js';
 import { planDuplicates } from '../dataset/dedup.js';
 import { createModel, type CreateModelOptions } from '../llm/create-model.js';
 import { resolveModelConfig, type ModelFlags } from '../llm/model-config.js';
+import { planQueueRun, type RunQueueOptions } from '../queue/coordinator-settings.js';
+import { queueMirrorStage } from '../queue/queue-mirror-stage.js';
 import { createLocalRuntime } from '../runtime/local.js';
 import { acquireExclusiveLock, type HeldLock } from '../store/exclusive-lock.js';
 import { Store } from '../store/store.js';
@@ -39,6 +41,8 @@ export interface RunPipelineOptions {
   unsafeNoSandbox?: boolean;
   /** How the holder of the store lock is named to a second process; default `swe-mirror run`. */
   command?: string;
+  /** Be the coordinator of a queue: mirror jobs go to `swe-mirror worker`s (docs/distributed.md). */
+  queue?: RunQueueOptions;
 }
 
 export interface RunPipelineResult {
@@ -85,6 +89,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunPipel
   const { loaded } = options;
   const config = loaded.config;
   const built = buildModel(options);
+  // A coordinator checks its queue before any work, so an unreachable Redis fails in a second, not after preparing gyms.
+  const queueSettings = options.queue ? await planQueueRun({ ...options, queue: options.queue }) : undefined;
   // Refuse before touching anything when LLM-written code would run unsandboxed (DESIGN section 3, rule 5).
   const sandbox = options.runtime
     ? undefined
@@ -117,7 +123,17 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunPipel
     const filtered = config.filter.llm ? await filterStage({ gyms, store, model, concurrency: config.concurrency.model, reporter }) : { leftPending: 0 };
     // Candidates in flight: enough to keep both the model and the test runners busy.
     const candidateConcurrency = Math.max(1, Math.min(config.concurrency.model + loaded.testConcurrency, os.availableParallelism() * 2));
-    const mirrored = await mirrorStage({
+    const mirrored = options.queue && queueSettings
+      ? await queueMirrorStage({
+          location: options.queue.location,
+          gyms,
+          store,
+          reporter,
+          settings: queueSettings,
+          ...(options.queue.maxInFlight ? { maxInFlight: options.queue.maxInFlight } : {}),
+          ...(config.mirror.maxCandidatesPerGym ? { maxCandidatesPerGym: config.mirror.maxCandidatesPerGym } : {}),
+        })
+      : await mirrorStage({
       gyms,
       store,
       model,

@@ -1,0 +1,166 @@
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import pLimit from 'p-limit';
+import { loadGymSpec } from '../config/load-gym-spec.js';
+import { SweMirrorError, isSweMirrorError } from '../core/errors.js';
+import type { ChatModel, ChatRequest } from '../core/model.js';
+import type { Runtime } from '../core/process.js';
+import { prepareGym } from '../gym/prepare.js';
+import type { PreparedGym } from '../gym/types.js';
+import { leaseWorkingCopy, type WorkingCopyLease } from '../gym/working-copies.js';
+import { withCallObserver } from '../llm/call-observer.js';
+import { createModel } from '../llm/create-model.js';
+import { mirrorCandidate } from '../mirror/mirror-candidate.js';
+import { limitRuntime } from '../pipeline/limits.js';
+import { lossOf, taskFromOutcome } from '../pipeline/mirror-stage.js';
+import { decideSandbox, type SandboxDecision } from '../pipeline/sandbox-policy.js';
+import { createLocalRuntime } from '../runtime/local.js';
+import { MIRROR_JOB_SCHEMA_VERSION, type JobModelCall, type MirrorJobData, type MirrorJobResult } from './mirror-job.js';
+import { withModelRateLimit } from './model-rate-limit.js';
+import { withRedisResponseCache } from './redis-response-cache.js';
+
+/** What one worker process keeps between jobs: its prepared gyms and runtimes, its Redis connection. */
+export interface WorkerContext {
+  redis: Redis;
+  prefix: string;
+  /** `host:pid`, recorded on every job it takes and in every result. */
+  workerName: string;
+  dataDirectory: string;
+  /** The worker's own --unsafe-no-sandbox flag: only it lets a live model's code run unconfined. */
+  unsafeNoSandbox: boolean;
+  /** Test-suite runs at once in this worker, across its jobs. */
+  testConcurrency: number;
+  /** Injected environment for API keys (tests); default process.env. */
+  environment?: Readonly<Record<string, string | undefined>>;
+}
+
+interface WorkerCaches {
+  gyms: Map<string, Promise<PreparedGym>>;
+  runtimes: Map<string, { base: Runtime; limited: Runtime }>;
+  testLimit: ReturnType<typeof pLimit>;
+}
+
+const caches = new WeakMap<WorkerContext, WorkerCaches>();
+
+function cachesOf(context: WorkerContext): WorkerCaches {
+  let found = caches.get(context);
+  if (!found) {
+    found = { gyms: new Map(), runtimes: new Map(), testLimit: pLimit(context.testConcurrency) };
+    caches.set(context, found);
+  }
+  return found;
+}
+
+function runtimeFor(context: WorkerContext, decision: SandboxDecision): { base: Runtime; limited: Runtime } {
+  const worker = cachesOf(context);
+  let runtime = worker.runtimes.get(decision.runtimeSandbox);
+  if (!runtime) {
+    const base = createLocalRuntime({ sandbox: decision.runtimeSandbox });
+    runtime = { base, limited: limitRuntime(base, worker.testLimit) };
+    worker.runtimes.set(decision.runtimeSandbox, runtime);
+  }
+  return runtime;
+}
+
+/** Prepare the job's gym once per worker (and once per data directory: prepareGym caches on disk and locks). */
+async function gymFor(context: WorkerContext, data: MirrorJobData, runtime: Runtime): Promise<PreparedGym> {
+  const worker = cachesOf(context);
+  let pending = worker.gyms.get(data.gym.specPath);
+  if (!pending) {
+    pending = loadGymSpec(data.gym.specPath).then((loaded) => prepareGym(loaded, { runtime, dataDirectory: context.dataDirectory }));
+    worker.gyms.set(data.gym.specPath, pending);
+    // A failed preparation is tried again by the next job (the failure may be passing), not remembered.
+    pending.catch(() => worker.gyms.delete(data.gym.specPath));
+  }
+  const gym = await pending;
+  if (gym.specHash !== data.gym.specHash || gym.commit !== data.gym.commit) {
+    throw new SweMirrorError({
+      code: 'QUEUE_GYM_MISMATCH',
+      kind: 'user',
+      message: `The gym ${data.gym.name} on worker ${context.workerName} (spec hash ${gym.specHash}, commit ${gym.commit.slice(0, 12)}) is not the coordinator's (spec hash ${data.gym.specHash}, commit ${data.gym.commit.slice(0, 12)}).`,
+      hint: `Give every worker the same gym spec at ${data.gym.specPath} as the coordinator (same checkout or a shared volume).`,
+    });
+  }
+  return gym;
+}
+
+/** The worker's model for one job: the queue-wide rate limit under a cache in Redis, every call collected for the result. */
+function modelFor(context: WorkerContext, data: MirrorJobData, calls: JobModelCall[]): ChatModel {
+  const { config } = data.model;
+  let model = createModel(config, {
+    ...(data.model.replayPath ? { replayPath: data.model.replayPath } : {}),
+    ...(context.environment ? { environment: context.environment } : {}),
+  });
+  if (!data.model.replayPath && config.provider !== 'replay') {
+    if (data.model.rateLimit) model = withModelRateLimit(model, { redis: context.redis, prefix: context.prefix, limit: data.model.rateLimit });
+    if (data.model.useCache) model = withRedisResponseCache(model, { redis: context.redis, prefix: context.prefix });
+  }
+  // The config's defaults go in before the cache layer hashes the request, as createModel does for its own cache.
+  const inner = model;
+  const defaulted: ChatModel = {
+    id: inner.id,
+    complete: (request: ChatRequest) =>
+      inner.complete({
+        ...request,
+        ...(request.temperature === undefined && config.temperature !== null ? { temperature: config.temperature } : {}),
+        ...(request.maxTokens === undefined ? { maxTokens: config.maxTokens } : {}),
+      }),
+  };
+  return withCallObserver(defaulted, (record) => {
+    calls.push({
+      step: record.step ?? 'unknown',
+      model: record.model,
+      requestHash: record.requestHash,
+      inputTokens: record.inputTokens,
+      outputTokens: record.outputTokens,
+      costUsd: record.costUsd,
+      latencyMs: record.latencyMs,
+      cached: record.cached,
+    });
+  });
+}
+
+/**
+ * Mirror one candidate, verification included, and return the outcome as the store will hold it.
+ * Throws on infrastructure trouble (BullMQ retries the job with backoff); a user error (a gym that
+ * cannot be the coordinator's, no sandbox) is marked `isUnrecoverable` so it goes straight to the dead letters.
+ */
+export async function processMirrorJob(data: MirrorJobData, context: WorkerContext): Promise<MirrorJobResult> {
+  const isReplayedModel = data.model.replayPath !== undefined || data.model.config.provider === 'replay';
+  const decision = await decideSandbox({
+    command: 'worker',
+    unsafeNoSandbox: context.unsafeNoSandbox ? true : data.unsafeNoSandbox === 'replayed-models' ? 'replayed-models' : false,
+    isReplayedModel,
+  });
+  const runtime = runtimeFor(context, decision);
+  const gym = await gymFor(context, data, runtime.base);
+  const calls: JobModelCall[] = [];
+  const model = modelFor(context, data, calls);
+  let lease: WorkingCopyLease | undefined;
+  try {
+    lease = await leaseWorkingCopy(gym);
+    const outcome = await mirrorCandidate({
+      gym,
+      source: data.source,
+      model,
+      runtime: runtime.limited,
+      workdir: lease.workdir,
+      budget: data.budget,
+      logDirectory: path.join(context.dataDirectory, 'queue-logs', data.instanceId),
+      verifyOptions: { ...data.verify, unsafeNoSandbox: decision.record.unsafeNoSandbox },
+    });
+    const candidate = { id: data.candidateId, gym: data.gym.name, stage: 'pending-mirror' as const, source: data.source, lossRule: null, lossReason: null };
+    const task = taskFromOutcome(gym, candidate, outcome, model.id);
+    const base = { schemaVersion: MIRROR_JOB_SCHEMA_VERSION, kind: 'mirror' as const, instanceId: data.instanceId, attempt: outcome.attempt, modelCalls: calls, worker: context.workerName };
+    if (task) return { ...base, stage: 'verified', costUsd: task.costUsd, task };
+    const loss = lossOf(outcome);
+    return { ...base, stage: loss.stage, lossRule: loss.rule, lossReason: loss.reason, costUsd: outcome.attempt.totals.costUsd };
+  } finally {
+    await lease?.release().catch(() => undefined);
+  }
+}
+
+/** Whether retrying cannot help: a user error (config, gym spec, sandbox) as opposed to infrastructure trouble. */
+export function isUnrecoverable(error: unknown): boolean {
+  return isSweMirrorError(error) && error.kind === 'user';
+}

@@ -1,0 +1,195 @@
+import { Job, Queue } from 'bullmq';
+import { describeError } from '../core/errors.js';
+import type { PreparedGym } from '../gym/types.js';
+import type { PipelineReporter } from '../pipeline/events.js';
+import { instanceIdFor } from '../pipeline/mirror-stage.js';
+import type { StoredCandidate, Store } from '../store/store.js';
+import { MIRROR_QUEUE_NAME, openRedis, type QueueLocation } from './connection.js';
+import { MIRROR_JOB_SCHEMA_VERSION, mirrorJobId, parseMirrorJobResult, type MirrorJobData, type MirrorJobResult } from './mirror-job.js';
+
+/** The parts of a mirror job that come from the run's config, the same for every candidate. */
+export type MirrorJobSettings = Pick<MirrorJobData, 'budget' | 'verify' | 'model' | 'unsafeNoSandbox'>;
+
+export interface QueueMirrorStageInput {
+  location: QueueLocation;
+  gyms: ReadonlyMap<string, PreparedGym>;
+  store: Store;
+  reporter: PipelineReporter;
+  settings: MirrorJobSettings;
+  maxCandidatesPerGym?: number;
+  /** Jobs this coordinator has enqueued and not yet written back, at most; default 64. */
+  maxInFlight?: number;
+  /** Tries per job (infrastructure errors are retried with exponential backoff); default 3. */
+  attempts?: number;
+  /** First backoff delay in ms; default 10 s. */
+  backoffMs?: number;
+  /** How often the jobs in flight are read back, in ms; default 250. */
+  pollIntervalMs?: number;
+}
+
+interface InFlight {
+  candidate: StoredCandidate;
+  data: MirrorJobData;
+  id: string;
+  item: string;
+}
+
+const DAY_SECONDS = 24 * 60 * 60;
+
+/** Build the job for one pending candidate. */
+export function mirrorJobFor(candidate: StoredCandidate, gym: PreparedGym, settings: MirrorJobSettings): MirrorJobData {
+  return {
+    schemaVersion: MIRROR_JOB_SCHEMA_VERSION,
+    kind: 'mirror',
+    instanceId: instanceIdFor(candidate.gym, candidate.source),
+    candidateId: candidate.id,
+    gym: { name: gym.spec.name, specPath: gym.loaded.specPath, specHash: gym.specHash, commit: gym.commit },
+    source: candidate.source,
+    ...settings,
+  };
+}
+
+/** Write a job's result into the store: the outcome and its model calls in one transaction; false when it was already written. */
+export function writeMirrorResult(store: Store, candidateId: number, result: MirrorJobResult): boolean {
+  let saved = false;
+  store.database.transaction(() => {
+    saved = store.saveMirrorOutcome(candidateId, {
+      stage: result.stage,
+      ...(result.lossRule === undefined ? {} : { lossRule: result.lossRule }),
+      ...(result.lossReason === undefined ? {} : { lossReason: result.lossReason }),
+      attempt: result.attempt,
+      costUsd: result.costUsd,
+      ...(result.task ? { task: result.task } : {}),
+    });
+    if (!saved) return;
+    for (const call of result.modelCalls) store.recordModelCall({ ...call, candidateId });
+  })();
+  return saved;
+}
+
+/**
+ * The mirror stage of a coordinator: every pending candidate becomes a job on the queue (id from
+ * its content, so a rerun finds the jobs of the run before), at most `maxInFlight` at a time, and
+ * each result is written from the job's return value, read back by polling the jobs themselves:
+ * never counted from the event stream, which can miss events. A failed job stays in the queue's
+ * failed set (the dead letters `status --queue` shows) and its candidate stays pending.
+ */
+export async function queueMirrorStage(input: QueueMirrorStageInput): Promise<{ verified: number; leftPending: number }> {
+  const { store, reporter } = input;
+  const perGym = new Map<string, number>();
+  const pending = store.candidatesAt('pending-mirror').filter((candidate) => {
+    if (!input.gyms.has(candidate.gym)) return false;
+    const count = (perGym.get(candidate.gym) ?? 0) + 1;
+    perGym.set(candidate.gym, count);
+    return input.maxCandidatesPerGym === undefined || count <= input.maxCandidatesPerGym;
+  });
+  reporter.onEvent({ type: 'stage-start', stage: 'mirror', total: pending.length });
+  let isDisconnected = false;
+  const redis = openRedis(input.location, (error) => {
+    if (!isDisconnected) reporter.onEvent({ type: 'notice', message: `queue ${input.location.url} unreachable (${error.message}): waiting for it to come back; nothing is lost` });
+    isDisconnected = true;
+  });
+  redis.on('ready', () => {
+    if (isDisconnected) reporter.onEvent({ type: 'notice', message: `queue ${input.location.url} is back` });
+    isDisconnected = false;
+  });
+  const queue = new Queue<MirrorJobData, MirrorJobResult>(MIRROR_QUEUE_NAME, { connection: redis, prefix: input.location.prefix });
+  const maxInFlight = Math.max(1, input.maxInFlight ?? 64);
+  const attempts = input.attempts ?? 3;
+  const inFlight = new Map<string, InFlight>();
+  let verified = 0;
+  let leftPending = 0;
+  let next = 0;
+
+  const submit = async (entry: InFlight): Promise<void> => {
+    const existing = await Job.fromId<MirrorJobData, MirrorJobResult>(queue, entry.id);
+    if (existing) {
+      // A dead letter of an earlier run is tried again, as a pending candidate is by a local rerun.
+      if ((await existing.getState()) === 'failed') await existing.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      return;
+    }
+    await queue.add('mirror', entry.data, {
+      jobId: entry.id,
+      attempts,
+      backoff: { type: 'exponential', delay: input.backoffMs ?? 10_000 },
+      // Written results are removed by the coordinator; this only bounds what a coordinator that never came back leaves.
+      removeOnComplete: { age: 7 * DAY_SECONDS },
+      removeOnFail: false,
+    });
+  };
+
+  /** Read one job back; true when it is finished (written, or left pending as a dead letter). */
+  const settle = async (entry: InFlight): Promise<boolean> => {
+    const job = await Job.fromId<MirrorJobData, MirrorJobResult>(queue, entry.id);
+    if (!job) {
+      // Gone without its result reaching the store (a Redis that restarted empty, a removal by hand): enqueue it again.
+      await submit(entry);
+      return false;
+    }
+    const state = await job.getState();
+    if (state === 'completed') {
+      const result = parseMirrorJobResult(job.returnvalue);
+      if (!result) {
+        leftPending += 1;
+        reporter.onEvent({ type: 'item-done', stage: 'mirror', item: entry.item, outcome: 'failed', detail: `job ${entry.id} returned no readable result` });
+        await job.remove().catch(() => undefined);
+        return true;
+      }
+      writeMirrorResult(store, entry.candidate.id, result);
+      if (result.task) {
+        verified += 1;
+        reporter.onEvent({ type: 'item-done', stage: 'mirror', item: entry.item, outcome: 'ok', detail: `F2P ${result.task.FAIL_TO_PASS.length}, P2P ${result.task.PASS_TO_PASS.length} (${result.worker})` });
+      } else {
+        reporter.onEvent({ type: 'item-done', stage: 'mirror', item: entry.item, outcome: 'lost', detail: `${result.stage}/${result.lossRule ?? ''}: ${(result.lossReason ?? '').slice(0, 160)}` });
+      }
+      for (const call of result.modelCalls) {
+        reporter.onEvent({ type: 'model-usage', inputTokens: call.inputTokens, outputTokens: call.outputTokens, costUsd: call.costUsd, cached: call.cached });
+      }
+      // After the store holds it: a kill between the two leaves a job whose rerun finds the candidate written.
+      await job.remove().catch(() => undefined);
+      return true;
+    }
+    if (state === 'failed') {
+      leftPending += 1;
+      reporter.onEvent({ type: 'item-done', stage: 'mirror', item: entry.item, outcome: 'failed', detail: `dead letter ${entry.id}: ${job.failedReason ?? 'no reason'}` });
+      return true;
+    }
+    return false;
+  };
+
+  try {
+    while (next < pending.length || inFlight.size > 0) {
+      while (next < pending.length && inFlight.size < maxInFlight) {
+        const candidate = pending[next] as StoredCandidate;
+        next += 1;
+        const data = mirrorJobFor(candidate, input.gyms.get(candidate.gym) as PreparedGym, input.settings);
+        const entry: InFlight = { candidate, data, id: mirrorJobId(data), item: data.instanceId };
+        await submit(entry);
+        inFlight.set(entry.id, entry);
+        reporter.onEvent({ type: 'item-start', stage: 'mirror', item: entry.item });
+      }
+      const finished = await Promise.all(
+        [...inFlight.values()].map(async (entry) => {
+          try {
+            return (await settle(entry)) ? entry.id : undefined;
+          } catch (error) {
+            reporter.onEvent({ type: 'notice', message: `reading job ${entry.id} back: ${describeError(error)}` });
+            return undefined;
+          }
+        }),
+      );
+      let settledCount = 0;
+      for (const id of finished) {
+        if (id === undefined) continue;
+        inFlight.delete(id);
+        settledCount += 1;
+      }
+      if (settledCount === 0) await new Promise((resolve) => setTimeout(resolve, input.pollIntervalMs ?? 250));
+    }
+  } finally {
+    await queue.close().catch(() => undefined);
+    redis.disconnect();
+  }
+  reporter.onEvent({ type: 'stage-done', stage: 'mirror', summary: `${verified}/${pending.length} verified${leftPending > 0 ? `, ${leftPending} left pending` : ''}` });
+  return { verified, leftPending };
+}

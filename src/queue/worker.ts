@@ -1,0 +1,96 @@
+import os from 'node:os';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { describeError } from '../core/errors.js';
+import { resolveDataDirectory } from '../gym/data-dir.js';
+import { openRedis, MIRROR_QUEUE_NAME, type QueueLocation, assertQueueReachable } from './connection.js';
+import type { MirrorJobData, MirrorJobResult } from './mirror-job.js';
+import { isUnrecoverable, processMirrorJob, type WorkerContext } from './mirror-processor.js';
+
+export interface StartWorkerOptions {
+  location: QueueLocation;
+  /** Where prepared gyms live (flag, else SWE_MIRROR_DATA_DIR, else the default). */
+  dataDirectory?: string;
+  /** Jobs at once; default the number of cores. */
+  concurrency?: number;
+  /** Test-suite runs at once across those jobs; default the number of cores. */
+  testConcurrency?: number;
+  /**
+   * How long a job's lock lives without renewal, in ms: a worker that dies (SIGKILL, lost machine)
+   * has its job taken again by another worker about this long later. Default 30 s.
+   */
+  stallIntervalMs?: number;
+  unsafeNoSandbox?: boolean;
+  /** One line per job started, finished or failed, and per connection problem. */
+  onLog?: (line: string) => void;
+}
+
+export interface RunningWorker {
+  name: string;
+  /** Stop taking jobs, let the running ones finish, disconnect. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_STALL_INTERVAL_MS = 30_000;
+
+/** Start a worker that takes mirror jobs from the queue until closed. */
+export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  await assertQueueReachable(options.location);
+  const log = options.onLog ?? (() => undefined);
+  const name = `${os.hostname()}:${process.pid}`;
+  let lastError = '';
+  const redis = openRedis(options.location, (error) => {
+    // One line per distinct problem, not one per reconnection attempt.
+    if (error.message !== lastError) log(`queue connection: ${error.message} (reconnecting)`);
+    lastError = error.message;
+  });
+  redis.on('ready', () => {
+    if (lastError !== '') log('queue connection: back');
+    lastError = '';
+  });
+  const cores = Math.max(1, os.availableParallelism());
+  const context: WorkerContext = {
+    redis,
+    prefix: options.location.prefix,
+    workerName: name,
+    dataDirectory: resolveDataDirectory(options.dataDirectory),
+    unsafeNoSandbox: options.unsafeNoSandbox ?? false,
+    testConcurrency: options.testConcurrency ?? cores,
+  };
+  const stallIntervalMs = options.stallIntervalMs ?? DEFAULT_STALL_INTERVAL_MS;
+  const worker = new Worker<MirrorJobData, MirrorJobResult>(
+    MIRROR_QUEUE_NAME,
+    async (job: Job<MirrorJobData, MirrorJobResult>) => {
+      log(`start ${job.id} (attempt ${job.attemptsMade + 1})`);
+      try {
+        return await processMirrorJob(job.data, context);
+      } catch (error) {
+        // A user error fails the same way every time: straight to the dead letters, with its fix.
+        if (isUnrecoverable(error)) throw new UnrecoverableError(describeError(error));
+        throw error;
+      }
+    },
+    {
+      connection: redis,
+      prefix: options.location.prefix,
+      name,
+      concurrency: options.concurrency ?? cores,
+      lockDuration: stallIntervalMs,
+      stalledInterval: stallIntervalMs,
+      // A job whose worker died twice is more likely to kill workers than to be unlucky.
+      maxStalledCount: 2,
+    },
+  );
+  worker.on('completed', (job) => log(`done ${job.id}: ${job.returnvalue?.stage ?? 'no result'}`));
+  worker.on('failed', (job, error) => log(`failed ${job?.id ?? '?'}: ${error.message.split('\n')[0]}`));
+  worker.on('error', (error) => {
+    if (error.message !== lastError) log(`worker: ${error.message}`);
+  });
+  await worker.waitUntilReady();
+  return {
+    name,
+    async close() {
+      await worker.close();
+      redis.disconnect();
+    },
+  };
+}
