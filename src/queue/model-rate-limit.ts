@@ -35,11 +35,16 @@ export function rateLimitKey(prefix: string, modelId: string): string {
   return `${prefix}:model-rate:${modelId}`;
 }
 
+/** Take a token of the shared bucket if there is one: 0 when taken, else the milliseconds until one is due. */
+export async function tryTakeModelToken(redis: Redis, key: string, limit: ModelRateLimit): Promise<number> {
+  const burst = Math.max(1, limit.burst ?? Math.floor(limit.perMinute / 60));
+  return Number(await redis.eval(TAKE_TOKEN, 1, key, String(limit.perMinute), String(burst)));
+}
+
 /** Wait for a token of the shared bucket; resolves when this caller may send one request. */
 export async function takeModelToken(redis: Redis, key: string, limit: ModelRateLimit): Promise<void> {
-  const burst = Math.max(1, limit.burst ?? Math.floor(limit.perMinute / 60));
   for (;;) {
-    const wait = Number(await redis.eval(TAKE_TOKEN, 1, key, String(limit.perMinute), String(burst)));
+    const wait = await tryTakeModelToken(redis, key, limit);
     if (wait <= 0) return;
     await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 60_000)));
   }

@@ -1,0 +1,166 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatModel, ChatRequest } from '../../src/core/model.js';
+import { RECORD_SCHEMA_VERSION, type SourcePR } from '../../src/core/records.js';
+import { MIRROR_QUEUE_NAME, assertQueueReachable, parseQueueLocation } from '../../src/queue/connection.js';
+import { MIRROR_JOB_SCHEMA_VERSION, mirrorJobId, type MirrorJobData, type MirrorJobResult } from '../../src/queue/mirror-job.js';
+import { rateLimitKey, tryTakeModelToken } from '../../src/queue/model-rate-limit.js';
+import { writeMirrorResult } from '../../src/queue/queue-mirror-stage.js';
+import { readQueueStatus, renderQueueStatus } from '../../src/queue/queue-status.js';
+import { withRedisResponseCache } from '../../src/queue/redis-response-cache.js';
+import { startWorker } from '../../src/queue/worker.js';
+import { Store } from '../../src/store/store.js';
+import { REDIS_IS_UP, flushTestDatabase, testRedisUrl } from './redis-for-tests.js';
+
+const DATABASE = 11;
+
+const SOURCE: SourcePR = {
+  schemaVersion: RECORD_SCHEMA_VERSION,
+  repo: 'example/versionkit',
+  number: 7,
+  title: 'Fix ordering',
+  body: 'Fixes #1.',
+  issues: [{ number: 1, title: 'Wrong order', body: 'rc.10 sorts first' }],
+  diff: 'diff --git a/x.py b/x.py\n',
+  mergedAt: null,
+  url: 'https://example.invalid/pr/7',
+  origin: 'jsonl',
+};
+
+function jobData(overrides: Partial<MirrorJobData> = {}): MirrorJobData {
+  return {
+    schemaVersion: MIRROR_JOB_SCHEMA_VERSION,
+    kind: 'mirror',
+    instanceId: 'g__example__versionkit-7',
+    candidateId: 1,
+    gym: { name: 'g', specPath: '/nonexistent/swe-mirror-gym/gym.yaml', specHash: 'h', commit: 'c'.repeat(40) },
+    source: SOURCE,
+    budget: { retriesPerStep: 1, samples: 1 },
+    verify: { strict: false, repeats: { run: 1, test: 1, fix: 1 } },
+    model: { config: { provider: 'openai', model: 'm', timeoutSeconds: 10, maxRetries: 0, retryInitialDelaySeconds: 1, temperature: 0.7, maxTokens: 100 }, useCache: true },
+    unsafeNoSandbox: false,
+    ...overrides,
+  };
+}
+
+describe.skipIf(!REDIS_IS_UP)('queue parts against a real Redis', { timeout: 120_000 }, () => {
+  const location = parseQueueLocation(testRedisUrl(DATABASE), 'swe-mirror-parts');
+  let redis: Redis;
+
+  beforeAll(async () => {
+    await flushTestDatabase(DATABASE);
+    redis = new Redis(location.url);
+  });
+  afterAll(() => redis?.disconnect());
+
+  it('names an unreachable Redis with a fix, and refuses a URL that is not Redis', async () => {
+    await expect(assertQueueReachable(parseQueueLocation('redis://127.0.0.1:1'), 1_000)).rejects.toMatchObject({ code: 'QUEUE_UNREACHABLE', kind: 'infrastructure' });
+    expect(() => parseQueueLocation('http://127.0.0.1:6379')).toThrow(/not a Redis URL/);
+  });
+
+  it('gives the same work one job id whatever the candidate id or rate limit, and new work a new one', () => {
+    const base = mirrorJobId(jobData());
+    expect(mirrorJobId(jobData({ candidateId: 99 }))).toBe(base);
+    expect(mirrorJobId(jobData({ model: { ...jobData().model, rateLimit: { perMinute: 5 } } }))).toBe(base);
+    expect(mirrorJobId(jobData({ verify: { strict: false, repeats: { run: 1, test: 3, fix: 3 } } }))).not.toBe(base);
+    expect(mirrorJobId(jobData({ source: { ...SOURCE, diff: 'other' } }))).not.toBe(base);
+    expect(base).not.toContain(':');
+  });
+
+  it('answers a request once from the endpoint, then from Redis in any process', async () => {
+    let calls = 0;
+    const inner: ChatModel = {
+      id: 'counting',
+      complete: async () => {
+        calls += 1;
+        return { texts: [`answer ${calls}`], model: 'm', usage: { inputTokens: 3, outputTokens: 4 }, costUsd: 0.5, latencyMs: 1, requestHash: '', cached: false };
+      },
+    };
+    const request: ChatRequest = { messages: [{ role: 'user', content: 'hello' }], step: 'distill' };
+    const first = await withRedisResponseCache(inner, { redis, prefix: location.prefix }).complete(request);
+    // A second wrapper on its own connection stands for another worker.
+    const other = new Redis(location.url);
+    try {
+      const second = await withRedisResponseCache(inner, { redis: other, prefix: location.prefix }).complete(request);
+      expect(second).toMatchObject({ texts: ['answer 1'], cached: true, costUsd: 0 });
+      const different = await withRedisResponseCache(inner, { redis: other, prefix: location.prefix }).complete({ ...request, attempt: 1 });
+      expect(different.texts).toEqual(['answer 2']);
+    } finally {
+      other.disconnect();
+    }
+    expect(first).toMatchObject({ texts: ['answer 1'], cached: false, costUsd: 0.5 });
+    expect(calls).toBe(2);
+  });
+
+  it('shares one token bucket across connections: the burst goes at once, the next request is told to wait', async () => {
+    const key = rateLimitKey(location.prefix, 'bucket-test');
+    // One token a minute: the bucket cannot refill between these calls however slow the machine is.
+    const limit = { perMinute: 1, burst: 3 };
+    for (let index = 0; index < 3; index += 1) expect(await tryTakeModelToken(redis, key, limit)).toBe(0);
+    const other = new Redis(location.url);
+    try {
+      const wait = await tryTakeModelToken(other, key, limit);
+      expect(wait).toBeGreaterThan(50_000);
+      expect(wait).toBeLessThanOrEqual(60_000);
+    } finally {
+      other.disconnect();
+    }
+  });
+
+  it('writes a result delivered twice once: one attempt, one task row, its model calls once', async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-queue-store-'));
+    const store = Store.open(path.join(directory, 'state.sqlite'));
+    try {
+      store.addCandidates('g', [{ source: SOURCE, ruleVerdict: { kept: true, reason: 'ok' }, skipLlmFilter: true }]);
+      const candidate = store.candidatesAt('pending-mirror')[0]!;
+      const result: MirrorJobResult = {
+        schemaVersion: MIRROR_JOB_SCHEMA_VERSION,
+        kind: 'mirror',
+        instanceId: 'g__example__versionkit-7',
+        stage: 'mirror-failed',
+        lossRule: 'mirror-generate',
+        lossReason: 'no edit applied',
+        attempt: { steps: [] },
+        costUsd: 0.25,
+        modelCalls: [{ step: 'distill', model: 'm', requestHash: 'abc', inputTokens: 1, outputTokens: 2, costUsd: 0.25, latencyMs: 5, cached: false }],
+        worker: 'host:1',
+      };
+      expect(writeMirrorResult(store, candidate.id, result)).toBe(true);
+      expect(writeMirrorResult(store, candidate.id, result)).toBe(false);
+      const count = (sql: string) => (store.database.prepare(sql).get() as { count: number }).count;
+      expect(count('SELECT COUNT(*) AS count FROM attempts')).toBe(1);
+      expect(count('SELECT COUNT(*) AS count FROM model_calls')).toBe(1);
+      expect(store.candidatesAt('pending-mirror')).toHaveLength(0);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('sends a job whose gym cannot be prepared to the dead letters with its reason, and the worker goes on', async () => {
+    const queue = new Queue<MirrorJobData>(MIRROR_QUEUE_NAME, { connection: new Redis(location.url, { maxRetriesPerRequest: null }), prefix: location.prefix });
+    const lines: string[] = [];
+    const worker = await startWorker({ location, concurrency: 1, stallIntervalMs: 5_000, onLog: (line) => lines.push(line), dataDirectory: await mkdtemp(path.join(tmpdir(), 'swe-mirror-queue-data-')) });
+    try {
+      const poisoned = jobData();
+      await queue.add('mirror', poisoned, { jobId: mirrorJobId(poisoned), attempts: 3, backoff: { type: 'fixed', delay: 10 } });
+      const job = await queue.getJob(mirrorJobId(poisoned));
+      // Polled, as the coordinator does: the job's own state is the truth, not an event.
+      for (let state = await job!.getState(); state !== 'failed'; state = await job!.getState()) {
+        expect(['waiting', 'active', 'delayed', 'prioritized']).toContain(state);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const status = await readQueueStatus(location);
+      expect(status.counts.failed).toBe(1);
+      expect(status.deadLetters[0]).toMatchObject({ instanceId: poisoned.instanceId, gym: 'g', attemptsMade: 1 });
+      expect(status.deadLetters[0]!.reason).toMatch(/gym\.yaml/);
+      expect(renderQueueStatus(status)).toContain('dead letters (1)');
+    } finally {
+      await worker.close();
+      await queue.close();
+    }
+  });
+});
