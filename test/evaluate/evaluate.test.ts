@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnAsync } from '../support/spawn-async.js';
 import type { ExportResult } from '../../src/dataset/export.js';
 import { evaluatePredictions, type EvaluateEvent } from '../../src/evaluate/evaluate.js';
 import type { Prediction } from '../../src/evaluate/predictions.js';
@@ -118,17 +118,17 @@ describe('evaluatePredictions', () => {
     const object = path.join(directory, 'preds.json');
     await writeFile(object, JSON.stringify({ 'calc-mul': { model_name_or_path: 'obj', model_patch: MUL_FIX } }, null, 2));
     const run = (file: string) =>
-      spawnSync(process.execPath, ['--import', 'tsx', path.join(REPOSITORY_ROOT, 'src', 'cli', 'main.ts'), 'evaluate', '--tasks', exported.sweBenchFile, '--predictions', file, '--output', path.join(directory, 'out'), '--data-dir', dataDirectory], {
+      spawnAsync(process.execPath, ['--import', 'tsx', path.join(REPOSITORY_ROOT, 'src', 'cli', 'main.ts'), 'evaluate', '--tasks', exported.sweBenchFile, '--predictions', file, '--output', path.join(directory, 'out'), '--data-dir', dataDirectory], {
         cwd: REPOSITORY_ROOT,
         encoding: 'utf8',
       });
-    const fromJsonl = run(jsonl);
+    const fromJsonl = await run(jsonl);
     expect(fromJsonl.stderr).toContain('prediction for nope (cli) names no task');
     expect(fromJsonl.stdout).toContain('cli: resolved 1/2 (50.0%)');
     expect(fromJsonl.status).toBe(0);
-    const fromObject = run(object);
+    const fromObject = await run(object);
     expect(fromObject.stdout).toContain('obj: resolved 1/2 (50.0%)');
-    const gold = run('gold');
+    const gold = await run('gold');
     expect(gold.stdout).toContain('gold: resolved 2/2 (100%)');
     await rm(directory, { recursive: true, force: true });
   });

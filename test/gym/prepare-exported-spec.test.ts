@@ -1,8 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnAsync } from '../support/spawn-async.js';
 import type { ExportResult } from '../../src/dataset/export.js';
 import { exportCalcTasks } from '../validate/calc-export.js';
 
@@ -33,8 +34,8 @@ describe('an exported gym spec (its repo is a git bundle)', () => {
     expect(git(clone, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('gym');
   });
 
-  it('prepares with `swe-mirror gym prepare`, and the prepared copy holds every task commit', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPOSITORY, 'src/cli/main.ts'), 'gym', 'prepare', exported.gymSpecs[0]!, '--data-dir', path.join(scratch, 'data')], {
+  it('prepares with `swe-mirror gym prepare`, and the prepared copy holds every task commit', async () => {
+    const run = await spawnAsync(process.execPath, ['--import', 'tsx', path.join(REPOSITORY, 'src/cli/main.ts'), 'gym', 'prepare', exported.gymSpecs[0]!, '--data-dir', path.join(scratch, 'data')], {
       cwd: REPOSITORY,
       encoding: 'utf8',
     });

@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnAsync } from '../support/spawn-async.js';
 
 const REPOSITORY = path.resolve(import.meta.dirname, '..', '..');
 const TSC = path.join(REPOSITORY, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -31,7 +32,7 @@ function listProductionPackages(): string[] {
 }
 
 describe('the npm package', () => {
-  it('packs only the built library, prompts, schemas, README and LICENSE, with every entry point present', () => {
+  it('packs only the built library, prompts, schemas, README and LICENSE, with every entry point present', async () => {
     const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPOSITORY, encoding: 'utf8' })) as Array<{
       files: Array<{ path: string }>;
     }>;
@@ -46,11 +47,11 @@ describe('the npm package', () => {
     expect((packageJson as unknown as { license: string }).license).toBe('MIT');
   });
 
-  it('type-checks under strict, without skipLibCheck, in a fresh consumer that has only the production dependencies', () => {
+  it('type-checks under strict, without skipLibCheck, in a fresh consumer that has only the production dependencies', async () => {
     // A fresh build of the declarations, so the check sees the current source, not a stale dist/.
     const installed = path.join(scratch, 'consumer', 'node_modules', packageJson.name);
     mkdirSync(installed, { recursive: true });
-    const build = spawnSync(process.execPath, [TSC, '-p', 'tsconfig.build.json', '--emitDeclarationOnly', '--declarationMap', 'false', '--outDir', path.join(installed, 'dist')], {
+    const build = await spawnAsync(process.execPath, [TSC, '-p', 'tsconfig.build.json', '--emitDeclarationOnly', '--declarationMap', 'false', '--outDir', path.join(installed, 'dist')], {
       cwd: REPOSITORY,
       encoding: 'utf8',
     });
@@ -88,7 +89,7 @@ describe('the npm package', () => {
         '',
       ].join('\n'),
     );
-    const check = spawnSync(process.execPath, [TSC, '-p', consumer], { cwd: consumer, encoding: 'utf8' });
+    const check = await spawnAsync(process.execPath, [TSC, '-p', consumer], { cwd: consumer, encoding: 'utf8' });
     expect(check.stdout + check.stderr).toBe('');
     expect(check.status).toBe(0);
   }, 240_000);

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnAsync } from '../support/spawn-async.js';
 
 const REPOSITORY = path.resolve(import.meta.dirname, '..', '..');
 const DEMO = path.join(REPOSITORY, 'examples', 'demo');
@@ -32,8 +32,8 @@ function writePythonDemoConfig(): string {
 }
 
 describe('swe-mirror run --progress ndjson', () => {
-  it('writes only JSON lines to stdout, names each item the same in every event, and ends with a summary event', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPOSITORY, 'src/cli/main.ts'), 'run', '--config', writePythonDemoConfig(), '--progress', 'ndjson', '--data-dir', path.join(scratch, 'data')], {
+  it('writes only JSON lines to stdout, names each item the same in every event, and ends with a summary event', async () => {
+    const run = await spawnAsync(process.execPath, ['--import', 'tsx', path.join(REPOSITORY, 'src/cli/main.ts'), 'run', '--config', writePythonDemoConfig(), '--progress', 'ndjson', '--data-dir', path.join(scratch, 'data')], {
       cwd: REPOSITORY,
       encoding: 'utf8',
     });

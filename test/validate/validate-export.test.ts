@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawnAsync } from '../support/spawn-async.js';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,7 +24,7 @@ async function writeBeside(exported: ExportResult, name: string, lines: string[]
 }
 
 function runCli(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', path.join(REPOSITORY_ROOT, 'src', 'cli', 'main.ts'), 'validate-export', ...args], {
+  return spawnAsync(process.execPath, ['--import', 'tsx', path.join(REPOSITORY_ROOT, 'src', 'cli', 'main.ts'), 'validate-export', ...args], {
     cwd: REPOSITORY_ROOT,
     encoding: 'utf8',
   });
@@ -111,19 +111,19 @@ describe('validateExport', () => {
   it('the CLI prints one line per task and the agreement, exiting 0 only at 100%', async () => {
     // One task per file keeps the suite runs few; the library tests above cover the rest.
     const [add] = await readRecords(exported.sweBenchFile);
-    const agreeing = runCli(await writeBeside(exported, 'one-good.jsonl', [JSON.stringify(add)]), '--data-dir', dataDirectory);
+    const agreeing = await runCli(await writeBeside(exported, 'one-good.jsonl', [JSON.stringify(add)]), '--data-dir', dataDirectory);
     expect(agreeing.stdout).toMatch(/^OK {8}calc-add .*\nagreement: 1\/1 \(100%\)/);
     expect(agreeing.status).toBe(0);
 
     const tasksFile = await writeBeside(exported, 'one-bad.jsonl', [JSON.stringify(add), '{"instance_id": 3']);
-    const disagreeing = runCli(tasksFile, '--data-dir', dataDirectory);
+    const disagreeing = await runCli(tasksFile, '--data-dir', dataDirectory);
     expect(disagreeing.stdout).toContain('OK        calc-add');
     expect(disagreeing.stdout).toContain('ERROR     line 2');
     expect(disagreeing.stdout).toContain('agreement: 1/2 (50.0%), 1 could not be checked');
     expect(disagreeing.stderr).not.toMatch(/\n\s+at /);
     expect(disagreeing.status).toBe(1);
 
-    const missing = runCli(path.join(tmpdir(), 'no-such-export', 'tasks.jsonl'));
+    const missing = await runCli(path.join(tmpdir(), 'no-such-export', 'tasks.jsonl'));
     expect(missing.stderr).toMatch(/^swe-mirror: Cannot read .*tasks\.jsonl: ENOENT\.\n {2}hint: Pass the tasks\.jsonl written by `swe-mirror export`/);
     expect(missing.status).toBe(2);
   });
