@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RunLayer, RunOptions, Runtime } from '../core/process.js';
+import { isContainerRuntime, type ContainerRuntime } from '../runtime/docker/container-runtime.js';
 import type { PreparedGym } from './types.js';
 
 /**
@@ -55,6 +56,7 @@ export type GymRunMode = 'overlay' | 'warm' | 'workspace';
 
 /** Sandbox options for running a gym's own commands (suite, pre-check) in a working copy: its limits, env, layers, no network. */
 export function gymRunOptions(gym: PreparedGym, workdir: string, runtime: Runtime, mode: GymRunMode = 'overlay'): RunOptions {
+  if (isContainerRuntime(runtime)) return containerRunOptions(gym, workdir, runtime, mode);
   // Every working copy appears at the prepared tree's path: paths written at install time (virtualenv shebangs) hold.
   const cwd = runtime.mountsLayers ? gym.workdir : workdir;
   const layerMode = mode === 'warm' ? 'writable' : 'overlay';
@@ -72,6 +74,30 @@ export function gymRunOptions(gym: PreparedGym, workdir: string, runtime: Runtim
     processLimit: gym.spec.processLimit ?? defaultProcessLimit(gym.spec.memoryLimitMB),
     env: buildGymEnvironment(cwd, gym.cacheDirectory, gym.spec.env, gym.spec.unsetEnv),
     ...(runtime.mountsLayers ? { layers } : { writablePaths: [gym.cacheDirectory] }),
+    allowNetwork: false,
+  };
+}
+
+/**
+ * The environment of a docker gym's installs and runs: the image's own (Docker merges it underneath), quiet
+ * colourless CI output, then the spec's env. No cache variables: the image decides where its toolchains keep them.
+ */
+export function buildContainerEnvironment(specEnvironment: Record<string, string>, unset: readonly string[] = []): Record<string, string> {
+  const environment: Record<string, string> = { PYTHONDONTWRITEBYTECODE: '1', CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', ...specEnvironment };
+  for (const name of unset) delete environment[name];
+  return environment;
+}
+
+/** Run options of a docker gym: container paths; the working copy is copied into a fresh container's workdir. */
+function containerRunOptions(gym: PreparedGym, workdir: string, runtime: ContainerRuntime, mode: GymRunMode): RunOptions {
+  // Every run is a fresh container, so 'warm' is an ordinary run there; caches are warmed by the install steps.
+  return {
+    cwd: runtime.containerWorkdir,
+    timeoutMs: gym.spec.timeLimitSeconds * 1000,
+    memoryBytes: gym.spec.memoryLimitMB * MEBIBYTE,
+    processLimit: gym.spec.processLimit ?? defaultProcessLimit(gym.spec.memoryLimitMB),
+    env: buildContainerEnvironment(gym.spec.env, gym.spec.unsetEnv),
+    layers: [{ source: workdir, target: runtime.containerWorkdir, mode: mode === 'workspace' ? 'writable' : 'overlay' }],
     allowNetwork: false,
   };
 }

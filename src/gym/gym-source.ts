@@ -79,6 +79,7 @@ export async function computeSpecHash(loaded: LoadedGymSpec): Promise<string> {
   if (kind === 'local-git' && !loaded.spec.commit) hash.update(`\0head:${(await runGit(loaded.repoLocation, ['rev-parse', 'HEAD'])).trim()}`);
   // A bundle's refs name its commits, so they stand for its content (the pinned commit alone would miss new task tags).
   if (kind === 'local-bundle') hash.update(`\0bundle:${await runGit(path.dirname(loaded.repoLocation), ['bundle', 'list-heads', loaded.repoLocation])}`);
+  if (loaded.spec.docker?.dockerfile) hash.update(`\0dockerfile:${await readFile(path.resolve(path.dirname(loaded.specPath), loaded.spec.docker.dockerfile), 'utf8').catch(() => '')}`);
   return hash.digest('hex');
 }
 

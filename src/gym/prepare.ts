@@ -19,6 +19,8 @@ import { findIntegrityProblems, sanitizeRepository } from './integrity.js';
 import { resetGymWorkingCopy } from './reset.js';
 import { runGit } from '../core/git.js';
 import { runSuite } from './run-suite.js';
+import { isDockerGym } from './gym-runtime.js';
+import { hasGymImage, prepareDockerGymImage } from './prepare-docker.js';
 import type { PreparedGym } from './types.js';
 
 export { listPreparedGyms, loadPreparedGym } from './prepared-gym-store.js';
@@ -65,6 +67,7 @@ export async function prepareGym(loaded: LoadedGymSpec, options: PrepareGymOptio
     if (existing) {
       // Reused only if nothing could make host git run a program there or read other content than recorded.
       const problems = await findIntegrityProblems(existing.workdir, existing.commit);
+      if (!(await hasGymImage(existing))) problems.push(`the gym image ${existing.image ?? '(none recorded)'} is missing`);
       if (problems.length === 0) {
         emit({ type: 'cached', gym: existing });
         return existing;
@@ -85,11 +88,13 @@ export async function prepareGym(loaded: LoadedGymSpec, options: PrepareGymOptio
 
     await copyCargoConfiguration(path.join(cacheDirectory, 'cargo'));
     const runtime = options.runtime ?? createLocalRuntime();
-    await runInstall(loaded, runtime, workdir, cacheDirectory, logDirectory, emit);
+    // A docker gym installs inside containers and keeps the result as its gym image; the host tree stays as checked out.
+    const image = isDockerGym(loaded.spec) ? await prepareDockerGymImage(loaded, specHash, workdir, logDirectory, emit) : undefined;
+    if (!image) await runInstall(loaded, runtime, workdir, cacheDirectory, logDirectory, emit);
 
     // Tracked files as committed, whatever the install rewrote (lock files...); its artefacts stay.
     await runGit(workdir, ['checkout', '-f', '-q', '--detach', commit]);
-    const partial = { spec: loaded.spec, loaded, specHash, directory, workdir, commit, cacheDirectory, tmpDirectory };
+    const partial = { spec: loaded.spec, loaded, specHash, directory, workdir, commit, cacheDirectory, tmpDirectory, ...(image ? { image } : {}) };
     const runs = options.baselineRuns ?? loaded.spec.baselineRuns;
     const { baseline, preserved } = await runBaseline(partial, runtime, options.reportParser, logDirectory, runs, emit);
     const gym: PreparedGym = { ...partial, baseline, preserved, preparedAt: new Date().toISOString() };

@@ -4,6 +4,7 @@ import { SweMirrorError } from '../core/errors.js';
 import type { Runtime } from '../core/process.js';
 import type { ParsedReport, ReportInput, ReportParser } from '../core/tests.js';
 import { gymRunOptions, type GymRunMode } from './gym-environment.js';
+import { resolveGymRuntime } from './gym-runtime.js';
 import type { PreparedGym, SuiteRun } from './types.js';
 
 export interface RunSuiteOptions {
@@ -50,13 +51,14 @@ function resolveReportFile(workdir: string, reportFile: string | undefined): str
 /** Run the gym's suite (or some test files) in the sandbox and parse its report. */
 export async function runSuite(gym: PreparedGym, options: RunSuiteOptions): Promise<SuiteRun> {
   const workdir = options.workdir ?? gym.workdir;
-  const runOptions = gymRunOptions(gym, workdir, options.runtime, options.mode);
+  const runtime = await resolveGymRuntime(gym, options.runtime);
+  const runOptions = gymRunOptions(gym, workdir, runtime, options.mode);
   // A report left in the working copy must never be read as this run's result.
   const hostReport = resolveReportFile(workdir, gym.spec.test.report.file);
   if (hostReport) await rm(hostReport, { force: true });
   // The report is read from what the run left, as the run saw it: from its throw-away layer, copied out.
   const sandboxReport = resolveReportFile(runOptions.cwd, gym.spec.test.report.file);
-  const process = await options.runtime.run(['bash', '-c', buildSuiteCommand(gym, options.files)], {
+  const process = await runtime.run(['bash', '-c', buildSuiteCommand(gym, options.files)], {
     ...runOptions,
     ...(sandboxReport ? { collect: [sandboxReport] } : {}),
     ...(options.logPath ? { logPath: options.logPath } : {}),

@@ -33,6 +33,8 @@ export interface PreparedGym {
   preserved?: string[];
   baseline: GymBaseline;
   preparedAt: string;
+  /** Docker gyms: the gym image (swe-mirror/<gym>:<spec hash>) every suite run starts a fresh container from. */
+  image?: string;
 }
 
 /** One suite run: the process result and what the report parser read from it. */

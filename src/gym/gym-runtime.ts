@@ -1,0 +1,44 @@
+import type { GymSpec } from '../config/gym-spec.js';
+import { SweMirrorError } from '../core/errors.js';
+import type { Runtime } from '../core/process.js';
+import { isContainerRuntime } from '../runtime/docker/container-runtime.js';
+import type { PreparedGym } from './types.js';
+
+/** Whether a gym installs and runs in containers (runtime: docker). */
+export function isDockerGym(spec: GymSpec): boolean {
+  return spec.runtime === 'docker';
+}
+
+const dockerRuntimes = new Map<string, Runtime>();
+
+/**
+ * The runtime a gym's suite runs in: the given one, except for a docker gym, whose runs are containers of its gym
+ * image whatever runtime the caller holds (so verify, run and validate-export need no docker-specific code).
+ * Pre-checks and agent shells, which call the runtime themselves, do not go through here (docs/docker.md).
+ */
+export async function resolveGymRuntime(gym: Pick<PreparedGym, 'spec' | 'commit' | 'image'>, runtime: Runtime): Promise<Runtime> {
+  if (!isDockerGym(gym.spec) || (isContainerRuntime(runtime) && runtime.image === gym.image)) return runtime;
+  if (!gym.image) {
+    throw new SweMirrorError({
+      code: 'GYM_IMAGE_MISSING',
+      kind: 'user',
+      message: `Gym ${gym.spec.name} runs on docker but its prepared state records no gym image.`,
+      hint: 'Run swe-mirror gym prepare --force for it.',
+    });
+  }
+  const key = `${gym.image}\0${gym.commit}`;
+  let resolved = dockerRuntimes.get(key);
+  if (!resolved) {
+    // Loaded on first use: the Docker client is not paid for by local gyms.
+    const { createDockerRuntime } = await import('../runtime/docker/docker-runtime.js');
+    resolved = createDockerRuntime({
+      image: gym.image,
+      workdir: gym.spec.docker?.workdir ?? '/testbed',
+      baseCommit: gym.commit,
+      ...(gym.spec.docker?.user ? { user: gym.spec.docker.user } : {}),
+      ...(gym.spec.docker?.cpus ? { cpus: gym.spec.docker.cpus } : {}),
+    });
+    dockerRuntimes.set(key, resolved);
+  }
+  return resolved;
+}

@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { LoadedGymSpec } from '../config/load-gym-spec.js';
+import { SweMirrorError } from '../core/errors.js';
+import { tailLines } from './baseline.js';
+import { buildContainerEnvironment } from './gym-environment.js';
+import { isDockerGym } from './gym-runtime.js';
+import { diagnoseInstallFailure } from './install-hints.js';
+import type { GymPrepareEvent } from './prepare.js';
+import type { PreparedGym } from './types.js';
+
+const MEBIBYTE = 1024 * 1024;
+const INSTALL_MINIMUM_TIME_MS = 30 * 60 * 1000;
+const INSTALL_MINIMUM_MEMORY_BYTES = 4096 * MEBIBYTE;
+
+/**
+ * Prepare a docker gym's image: the base image (pulled, or built from the spec's Dockerfile), the prepared host tree
+ * copied to the container's workdir, each install command run in a container and committed; the result is tagged
+ * swe-mirror/<gym>:<spec hash>. Returns that tag.
+ */
+export async function prepareDockerGymImage(
+  loaded: LoadedGymSpec,
+  specHash: string,
+  workdir: string,
+  logDirectory: string,
+  emit: (event: GymPrepareEvent) => void,
+): Promise<string> {
+  const { createDockerClient, requireDockerEngine } = await import('../runtime/docker/client.js');
+  const { ensureBaseImage } = await import('../runtime/docker/base-image.js');
+  const { buildGymImage } = await import('../runtime/docker/gym-image.js');
+  const { baseImageName, gymImageName } = await import('../runtime/docker/image-name.js');
+  const { spec } = loaded;
+  const client = createDockerClient();
+  await requireDockerEngine(client);
+  const specDirectory = path.dirname(loaded.specPath);
+  const dockerfile = spec.docker?.dockerfile ? path.resolve(specDirectory, spec.docker.dockerfile) : undefined;
+  const baseImage = await ensureBaseImage(
+    client,
+    dockerfile
+      ? { kind: 'dockerfile', dockerfile, context: spec.docker?.context ? path.resolve(specDirectory, spec.docker.context) : path.dirname(dockerfile), tag: baseImageName(spec.name, specHash) }
+      : { kind: 'image', image: spec.image ?? '' },
+    path.join(logDirectory, 'base-image.log'),
+  );
+  const tag = gymImageName(spec.name, specHash);
+  const failed = await buildGymImage(
+    client,
+    {
+      baseImage,
+      hostTree: workdir,
+      workdir: spec.docker?.workdir ?? '/testbed',
+      ...(spec.docker?.user ? { user: spec.docker.user } : {}),
+      install: spec.install,
+      env: buildContainerEnvironment(spec.env, spec.unsetEnv),
+      timeoutMs: Math.max(spec.timeLimitSeconds * 1000, INSTALL_MINIMUM_TIME_MS),
+      memoryBytes: Math.max(spec.memoryLimitMB * MEBIBYTE, INSTALL_MINIMUM_MEMORY_BYTES),
+      tag,
+      logDirectory,
+    },
+    {
+      onInstall: (index, total, command) => emit({ type: 'install', index, total, command }),
+      onInstallDone: (index, result) => emit({ type: 'install-done', index, durationMs: result.durationMs }),
+    },
+  );
+  if (failed) {
+    const { result } = failed;
+    const why = result.timedOut ? 'timed out' : result.outOfMemory ? 'ran out of memory' : `exited with ${result.exitCode ?? result.signal}`;
+    const tail = tailLines(await readFile(failed.logPath, 'utf8').catch(() => result.stdout + result.stderr));
+    const step = failed.index === 0 ? 'The step that copies the repository into the image' : `Install command ${failed.index}/${spec.install.length}`;
+    throw new SweMirrorError({
+      code: 'GYM_INSTALL_FAILED',
+      kind: 'user',
+      message: `${step} of gym ${spec.name} ${why} in a container of ${baseImage}: ${failed.command}\n--- last lines of ${failed.logPath} ---\n${tail}`,
+      hint: `${diagnoseInstallFailure(failed.command, tail) ?? `Fix the install command (or the image) in ${loaded.specPath}.`} Full log: ${failed.logPath}; then run gym prepare again.`,
+      details: { logPath: failed.logPath, exitCode: result.exitCode, command: failed.command },
+    });
+  }
+  return tag;
+}
+
+/** Whether a prepared gym's image is still there (true for gyms that do not run on docker). */
+export async function hasGymImage(gym: PreparedGym): Promise<boolean> {
+  if (!isDockerGym(gym.spec)) return true;
+  if (!gym.image) return false;
+  const { createDockerClient } = await import('../runtime/docker/client.js');
+  const { hasImage } = await import('../runtime/docker/base-image.js');
+  return hasImage(createDockerClient(), gym.image);
+}

@@ -1,0 +1,146 @@
+import { Writable } from 'node:stream';
+import type Docker from 'dockerode';
+import type { ProcessResult } from '../../core/process.js';
+import { DEFAULT_OUTPUT_LIMIT_BYTES, OutputCapture } from '../output-capture.js';
+import { readSingleFile } from './archive.js';
+
+/** Label on every container swe-mirror creates, so leftovers of a killed swe-mirror can be found and removed. */
+export const CONTAINER_LABEL = 'swe-mirror.run';
+const COLLECT_LIMIT_BYTES = 64 * 1024 * 1024;
+const OUTPUT_DRAIN_MS = 1000;
+/** /dev/shm of a container: a quarter of the memory limit (the memory cgroup counts it too). */
+const SHARED_MEMORY_SHARE = 4;
+/**
+ * Runs before the command inside the container: deletes the paths given before `--` (files a state deleted), then
+ * execs the rest. Exit 125: the set-up itself failed.
+ */
+const DELETE_THEN_EXEC = 'while [ "$1" != "--" ]; do rm -rf -- "$1" || exit 125; shift; done; shift; exec "$@"';
+
+/** One container run, as plain data: what runContainer creates, limits, copies in and reads back. */
+export interface ContainerRun {
+  image: string;
+  argv: string[];
+  workdir: string;
+  env: Record<string, string>;
+  user?: string;
+  timeoutMs: number;
+  memoryBytes: number;
+  processLimit: number;
+  cpus?: number;
+  /** 'none' for suite runs; 'host' only for installs (the machines this runs on have no bridge network). */
+  network: 'none' | 'host';
+  /** Tar streams extracted into the created container before it starts, each at its directory. */
+  uploads: { directory: string; archive: () => NodeJS.ReadableStream }[];
+  /** Paths deleted inside the container before the command starts. */
+  deletions: string[];
+  /** Container paths read back after the run (regular files only). */
+  collect: string[];
+  outputLimitBytes?: number;
+  logPath?: string;
+  /** Called after the run, before the container is removed (to commit it as an image). */
+  beforeRemove?: (container: Docker.Container, result: ProcessResult) => Promise<void>;
+}
+
+/** Create a fresh container, copy the uploads in, run it under its limits, read back `collect`, remove it whatever happens. */
+export async function runContainer(client: Docker, run: ContainerRun): Promise<ProcessResult> {
+  const startedAt = Date.now();
+  const capture = new OutputCapture(run.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES, run.logPath);
+  const container = await client.createContainer({
+    Image: run.image,
+    Cmd: ['/bin/sh', '-c', DELETE_THEN_EXEC, 'sh', ...run.deletions, '--', ...run.argv],
+    Entrypoint: [],
+    WorkingDir: run.workdir,
+    Env: Object.entries(run.env).map(([name, value]) => `${name}=${value}`),
+    ...(run.user ? { User: run.user } : {}),
+    Labels: { [CONTAINER_LABEL]: '1' },
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    OpenStdin: false,
+    HostConfig: {
+      NetworkMode: run.network,
+      Memory: run.memoryBytes,
+      // Equal to Memory: no swap beyond the limit.
+      MemorySwap: run.memoryBytes,
+      PidsLimit: run.processLimit,
+      ...(run.cpus ? { NanoCpus: Math.round(run.cpus * 1e9) } : {}),
+      ShmSize: Math.max(1024 * 1024, Math.floor(run.memoryBytes / SHARED_MEMORY_SHARE)),
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      IpcMode: 'private',
+      // Output reaches swe-mirror only through the capped attach stream, never through an unbounded log file.
+      LogConfig: { Type: 'none', Config: {} },
+      AutoRemove: false,
+    },
+  });
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    for (const upload of run.uploads) await container.putArchive(upload.archive(), { path: upload.directory });
+    const attached = await container.attach({ stream: true, stdout: true, stderr: true });
+    const ended = new Promise<void>((resolve) => {
+      attached.on('end', resolve);
+      attached.on('close', resolve);
+      attached.on('error', () => resolve());
+    });
+    client.modem.demuxStream(attached, sink(capture, 'stdout'), sink(capture, 'stderr'));
+    await container.start();
+    // Asked after start: a created container counts as "not running" too; a stopped one answers with its exit status.
+    const exited = container.wait({ condition: 'not-running' }) as Promise<{ StatusCode: number }>;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), run.timeoutMs);
+    });
+    if ((await Promise.race([exited, expired])) === 'expired') {
+      timedOut = true;
+      // A stuck process is not interrupted by anything else: the whole container goes.
+      await container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+    }
+    const status = await exited;
+    await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, OUTPUT_DRAIN_MS))]);
+    const state = (await container.inspect()).State;
+    const outOfMemory = state.OOMKilled === true;
+    const output = await capture.finish();
+    const stderr = outOfMemory ? `${output.stderr}\n[swe-mirror: killed: the container used more than ${run.memoryBytes} bytes of memory]\n` : output.stderr;
+    const killed = timedOut || (outOfMemory && status.StatusCode === 137);
+    const result: ProcessResult = {
+      argv: run.argv,
+      cwd: run.workdir,
+      exitCode: killed ? null : status.StatusCode,
+      signal: killed ? 'SIGKILL' : null,
+      timedOut,
+      outOfMemory,
+      processLimitReached: false,
+      durationMs: Date.now() - startedAt,
+      stdout: output.stdout,
+      stderr,
+      outputTruncated: output.outputTruncated,
+      missingProtections: [],
+      ...(run.logPath ? { logPath: run.logPath } : {}),
+    };
+    if (run.collect.length > 0) result.collected = await collectFiles(container, run.collect);
+    await run.beforeRemove?.(container, result);
+    return result;
+  } finally {
+    clearTimeout(timer);
+    await container.remove({ force: true, v: true }).catch(() => undefined);
+  }
+}
+
+/** Read each path back through the archive API; absent, a directory, a symlink or too large: undefined. */
+async function collectFiles(container: Docker.Container, paths: string[]): Promise<Record<string, Buffer | undefined>> {
+  const collected: Record<string, Buffer | undefined> = {};
+  for (const file of paths) {
+    const archive = await container.getArchive({ path: file }).catch(() => undefined);
+    collected[file] = archive ? await readSingleFile(archive, COLLECT_LIMIT_BYTES).catch(() => undefined) : undefined;
+  }
+  return collected;
+}
+
+function sink(capture: OutputCapture, stream: 'stdout' | 'stderr'): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      capture.add(stream, chunk);
+      done();
+    },
+  });
+}
