@@ -1,17 +1,10 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SweMirrorError } from '../core/errors.js';
+import { isProcessAlive as isAlive } from '../core/processes.js';
 
 const POLL_MS = 250;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Hold an exclusive lock (a directory holding the owner's pid) while `work` runs; stale locks of dead processes are broken. */
 export async function withDirectoryLock<T>(lockPath: string, waitLimitMs: number, work: () => Promise<T>): Promise<T> {

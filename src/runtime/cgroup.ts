@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isProcessAlive as isAlive } from '../core/processes.js';
 
 /**
  * A control group holding one run's whole process tree: memory is limited on everything the tree holds
@@ -213,14 +214,6 @@ async function removeStaleGroups(directory: string): Promise<void> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function removeGroup(directory: string): Promise<void> {
   // A group is removable once its last process has been reaped, which can lag the kill a little.

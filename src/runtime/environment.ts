@@ -2,26 +2,14 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
-/**
- * Variables a sandboxed run inherits from swe-mirror's own environment: an allowlist, never a name filter.
- * Anything else (API keys under any name, DATABASE_URL, tokens, SSH agents, cloud credentials) is not passed on.
- */
-const INHERITED = new Set([
-  'PATH',
-  'LANG',
-  'LANGUAGE',
-  'TZ',
-  'TERM',
-  // Toolchain homes: where compilers and runtimes live, read-only in the sandbox.
+/** Names of inherited variables that are toolchain homes: their directories are mounted read-only. */
+export const TOOLCHAIN_VARIABLES = [
   'CARGO_HOME',
   'RUSTUP_HOME',
-  'RUSTUP_TOOLCHAIN',
   'GOROOT',
   'JAVA_HOME',
   'PYENV_ROOT',
-  'PYENV_VERSION',
   'NVM_DIR',
-  'NVM_BIN',
   'VOLTA_HOME',
   'PNPM_HOME',
   'BUN_INSTALL',
@@ -29,6 +17,23 @@ const INHERITED = new Set([
   'SDKMAN_DIR',
   'MAVEN_HOME',
   'GRADLE_HOME',
+] as const;
+
+/**
+ * Variables a sandboxed run inherits from swe-mirror's own environment: an allowlist, never a name filter.
+ * Anything else (API keys under any name, DATABASE_URL, tokens, SSH agents, cloud credentials) is not passed on.
+ */
+const INHERITED = new Set<string>([
+  'PATH',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TERM',
+  // Toolchain homes: where compilers and runtimes live, read-only in the sandbox.
+  ...TOOLCHAIN_VARIABLES,
+  'RUSTUP_TOOLCHAIN',
+  'PYENV_VERSION',
+  'NVM_BIN',
   // Certificate bundles (paths, not secrets), used by installs that have network.
   'SSL_CERT_FILE',
   'SSL_CERT_DIR',
@@ -66,19 +71,3 @@ export function buildRunEnvironment(home: string, temporary: string, overrides: 
   return { ...inheritedEnvironment(), HOME: home, TMPDIR: temporary, TMP: temporary, TEMP: temporary, ...overrides };
 }
 
-/** Names of inherited variables that are toolchain homes: their directories are mounted read-only. */
-export const TOOLCHAIN_VARIABLES = [
-  'CARGO_HOME',
-  'RUSTUP_HOME',
-  'GOROOT',
-  'JAVA_HOME',
-  'PYENV_ROOT',
-  'NVM_DIR',
-  'VOLTA_HOME',
-  'PNPM_HOME',
-  'BUN_INSTALL',
-  'DENO_INSTALL',
-  'SDKMAN_DIR',
-  'MAVEN_HOME',
-  'GRADLE_HOME',
-] as const;

@@ -8,12 +8,12 @@
  * If it fails with a replay miss (MODEL_REPLAY_MISS, candidates left pending), a prompt template, a demo
  * PR or a fixture gym changed: regenerate the recording with `node --import tsx scripts/record-demo.ts`.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { hasCommand } from '../support/commands.js';
 import { loadRunConfig, type LoadedRunConfig } from '../../src/config/run-config.js';
 import type { PipelineEvent } from '../../src/pipeline/events.js';
 import { runPipeline, type RunPipelineResult } from '../../src/pipeline/run-pipeline.js';
@@ -38,14 +38,6 @@ const EXPECTED_FAIL_TO_PASS: Record<string, string[]> = {
 
 const isSkipped = process.env.SWE_MIRROR_SKIP_SLOW === '1' || !hasCommand('go') || !hasCommand('python3');
 
-function hasCommand(command: string): boolean {
-  try {
-    execFileSync('bash', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface TaskLine {
   instance_id: string;

@@ -6,11 +6,11 @@
  * candidate was resetting). Every run must give the same 6 tasks and leave nothing pending.
  * Set SWE_MIRROR_SKIP_SLOW=1 to skip it.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { hasCommand } from '../support/commands.js';
 import { describe, expect, it } from 'vitest';
 import { loadRunConfig } from '../../src/config/run-config.js';
 import type { PipelineEvent } from '../../src/pipeline/events.js';
@@ -19,14 +19,6 @@ import { runPipeline } from '../../src/pipeline/run-pipeline.js';
 const DEMO_CONFIG = path.resolve(import.meta.dirname, '..', '..', 'examples', 'demo', 'swe-mirror.yaml');
 const RUNS = 10;
 
-function hasCommand(command: string): boolean {
-  try {
-    execFileSync('bash', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const isSkipped = process.env.SWE_MIRROR_SKIP_SLOW === '1' || !hasCommand('go') || !hasCommand('python3');
 

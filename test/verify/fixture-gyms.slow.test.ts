@@ -9,10 +9,10 @@
  * $TMPDIR/swe-mirror-fixture-gyms (keyed by content), so reruns skip installs and baselines.
  */
 import { suiteRunnerWithRunCounter } from '../support/changing-environment.js';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { hasCommand } from '../support/commands.js';
 import { describe, expect, it } from 'vitest';
 import { loadGymSpec } from '../../src/config/load-gym-spec.js';
 import { prepareGym } from '../../src/gym/prepare.js';
@@ -31,14 +31,6 @@ const DATA_DIRECTORY = path.join(os.tmpdir(), 'swe-mirror-fixture-gyms');
 const TOOLCHAIN: Record<string, string> = { python: 'python3', javascript: 'node', typescript: 'node', go: 'go', rust: 'cargo' };
 const onlyGyms = process.env.SWE_MIRROR_FIXTURE_GYMS?.split(',').filter(Boolean);
 
-function isOnPath(command: string): boolean {
-  try {
-    execFileSync('bash', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Gyms with a gym.yaml and at least one complete task (expected.json, mirror.patch, test.patch). */
 function discoverFixtureGyms(): Array<{ name: string; specPath: string; tasks: string[] }> {
@@ -71,7 +63,7 @@ describe.skipIf(gyms.length === 0)('verify on every fixture gym task (slow)', ()
         prepared ??= (async () => {
           const loaded = await loadGymSpec(fixture.specPath);
           const tool = TOOLCHAIN[loaded.spec.language];
-          if (tool && !isOnPath(tool)) {
+          if (tool && !hasCommand(tool)) {
             console.warn(`skipping fixture gym ${fixture.name}: ${tool} is not on PATH`);
             return undefined;
           }
