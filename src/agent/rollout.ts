@@ -6,6 +6,7 @@ import { diffWorkingCopy } from '../edits/patch.js';
 import { evaluateInstance } from '../evaluate/evaluate-instance.js';
 import { prepareEvaluationGyms, type EvaluationGymEvent } from '../evaluate/evaluation-gyms.js';
 import { toPathSegment } from '../evaluate/evaluate.js';
+import { toSandboxReport } from '../evaluate/report.js';
 import { gymRunOptions } from '../gym/gym-environment.js';
 import { createLocalRuntime } from '../runtime/local.js';
 import type { ExportedGym } from '../validate/prepare-exported-gym.js';
@@ -41,7 +42,10 @@ export interface RolloutInput {
   /** Where gyms and agent repositories live; default `<output file's folder>/.rollout-data`. */
   dataDirectory?: string;
   baselineRuns?: number;
+  /** Default: the local runtime, sandboxed where bubblewrap works. */
   runtime?: Runtime;
+  /** The user chose to run without a sandbox (--unsafe-no-sandbox): recorded in every trajectory. */
+  unsafeNoSandbox?: boolean;
   onEvent?: (event: RolloutEvent) => void;
 }
 
@@ -61,6 +65,8 @@ export async function rollout(input: RolloutInput): Promise<RolloutResult> {
   const tasksFile = path.resolve(input.tasksFile);
   const outputFile = path.resolve(input.outputFile);
   const runtime = input.runtime ?? createLocalRuntime();
+  const missing = (await runtime.describeProtections()).missing;
+  const sandbox = toSandboxReport({ isolated: missing.length === 0, unsafeNoSandbox: input.unsafeNoSandbox ?? false, missing });
   const trials = input.trials ?? 3;
   const temperature = input.temperature ?? 1.0;
   const dataDirectory = path.resolve(input.dataDirectory ?? path.join(path.dirname(outputFile), '.rollout-data'));
@@ -141,6 +147,7 @@ export async function rollout(input: RolloutInput): Promise<RolloutResult> {
             duration_ms: Math.round(performance.now() - startedAt),
             created_at: new Date().toISOString(),
             ...(episode.modelError ? { model_error: episode.modelError } : {}),
+            sandbox,
           };
           // One write per line: a kill leaves at most a cut last line, which reading drops.
           await appendFile(outputFile, `${JSON.stringify(record)}\n`);

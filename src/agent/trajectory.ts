@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { SweMirrorError } from '../core/errors.js';
+import type { SandboxReport } from '../evaluate/report.js';
 import type { AgentMessage } from './agent-model.js';
 import type { EpisodeExitReason } from './run-episode.js';
 import type { FunctionTool } from './tools.js';
@@ -44,6 +45,8 @@ export interface TrajectoryRecord {
   duration_ms: number;
   created_at: string;
   model_error?: { code: string; message: string };
+  /** How the episode's commands and evaluation were isolated; `unsafe_no_sandbox` when the user opted out. */
+  sandbox?: SandboxReport;
 }
 
 /** Which definition of success a filter applies. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { deterministicGitEnvironment, runGit } from '../core/git.js';
 import { resetWorkingCopy } from '../gym/reset.js';
 import { leaseWorkingCopy } from '../gym/working-copies.js';
-import { ensureBaseCommit } from '../evaluate/evaluate-instance.js';
+import { ensureBaseCommit } from '../validate/validate-export.js';
 import type { ExportedGym } from '../validate/prepare-exported-gym.js';
 import type { ExportedTask } from '../validate/read-exported-tasks.js';
 

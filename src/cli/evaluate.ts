@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { SweMirrorError } from '../core/errors.js';
+import { decideSandbox } from '../pipeline/sandbox-policy.js';
+import { createLocalRuntime } from '../runtime/local.js';
 import { evaluatePredictions, type EvaluateEvent, type EvaluateResult } from '../evaluate/evaluate.js';
 import type { Prediction } from '../evaluate/predictions.js';
 import { isExportedTask, readExportedTasks } from '../validate/read-exported-tasks.js';
@@ -14,6 +16,7 @@ interface EvaluateCommandOptions {
   instanceIds?: string[];
   baselineRuns?: number;
   json?: boolean;
+  unsafeNoSandbox?: boolean;
 }
 
 function parsePositiveInteger(flag: string) {
@@ -86,8 +89,14 @@ export function register(program: Command): void {
     .option('--instance-ids <ids...>', 'evaluate only these instances (the rate is then over these)')
     .option('--baseline-runs <count>', "baseline runs when preparing each gym (default: the exported spec's)", parsePositiveInteger('--baseline-runs'))
     .option('--json', 'print the summaries as JSON instead of lines')
+    .option('--unsafe-no-sandbox', 'run even without a sandbox (bubblewrap): the patches and suites then run unconfined; recorded in every report and summary')
     .action(async (options: EvaluateCommandOptions) => {
+      // Model-written patches run in the suite: refuse before anything runs when no sandbox can hold them (DESIGN section 3, rule 5).
+      const sandbox = await decideSandbox({ command: 'evaluate', unsafeNoSandbox: options.unsafeNoSandbox ?? false, isReplayedModel: false });
+      if (sandbox.warning) process.stderr.write(`${sandbox.warning}\n`);
       const result = await evaluatePredictions({
+        runtime: createLocalRuntime({ sandbox: sandbox.runtimeSandbox }),
+        unsafeNoSandbox: sandbox.record.unsafeNoSandbox,
         tasksFile: options.tasks,
         predictions: await resolvePredictions(options.predictions, options.tasks),
         outputDirectory: options.output,

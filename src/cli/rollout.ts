@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { createOpenAiAgentModel } from '../agent/openai-agent-model.js';
 import { rollout } from '../agent/rollout.js';
 import { SweMirrorError } from '../core/errors.js';
+import { decideSandbox } from '../pipeline/sandbox-policy.js';
+import { createLocalRuntime } from '../runtime/local.js';
 
 interface RolloutCommandOptions {
   tasks: string;
@@ -18,6 +20,7 @@ interface RolloutCommandOptions {
   output: string;
   dataDir?: string;
   instanceIds?: string[];
+  unsafeNoSandbox?: boolean;
 }
 
 function parseNumber(flag: string, isInteger: boolean) {
@@ -49,15 +52,21 @@ export function register(program: Command): void {
     .option('--output <file>', 'trajectories JSONL (appended; episodes already in it are skipped)', 'trajectories.jsonl')
     .option('--data-dir <directory>', 'where gyms and agent repositories live')
     .option('--instance-ids <ids...>', 'only these tasks')
+    .option('--unsafe-no-sandbox', "run even without a sandbox (bubblewrap): the model's commands then run unconfined, with your network and files; recorded in every trajectory")
     .action(async (options: RolloutCommandOptions) => {
       const [provider, ...rest] = options.model.split(':');
       const name = rest.join(':');
       if (provider !== 'openai' || name === '') {
         throw new SweMirrorError({ code: 'ROLLOUT_MODEL_UNSUPPORTED', kind: 'user', message: `--model ${options.model}: rollouts need native tool calling on an OpenAI-compatible endpoint.`, hint: 'Use --model openai:<model>, with --base-url for vLLM, SGLang or LiteLLM (which also fronts Anthropic models).' });
       }
+      // The model's commands run in the task's repository: refuse before any model call when no sandbox can hold them.
+      const sandbox = await decideSandbox({ command: 'rollout', unsafeNoSandbox: options.unsafeNoSandbox ?? false, isReplayedModel: false });
+      if (sandbox.warning) process.stderr.write(`${sandbox.warning}\n`);
       const baseUrl = options.baseUrl ?? process.env.SWE_MIRROR_BASE_URL;
       const model = createOpenAiAgentModel({ model: name, ...(baseUrl ? { baseUrl } : {}), ...(process.env[options.apiKeyEnv] ? { apiKey: process.env[options.apiKeyEnv] as string } : {}) });
       const result = await rollout({
+        runtime: createLocalRuntime({ sandbox: sandbox.runtimeSandbox }),
+        unsafeNoSandbox: sandbox.record.unsafeNoSandbox,
         tasksFile: options.tasks,
         model,
         outputFile: options.output,

@@ -1,15 +1,17 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { SweMirrorError, isSweMirrorError, type ErrorKind } from '../core/errors.js';
+import { isSweMirrorError, type ErrorKind } from '../core/errors.js';
 import { runGit, runGitRaw } from '../core/git.js';
 import type { Runtime } from '../core/process.js';
+import type { SandboxRecord } from '../core/records.js';
 import type { TestStatusMap } from '../core/tests.js';
 import { applyPatch, listPatchFiles, type PatchMethod } from '../edits/patch.js';
 import { resetWorkingCopy } from '../gym/reset.js';
 import { runSuite } from '../gym/run-suite.js';
 import { leaseWorkingCopy } from '../gym/working-copies.js';
-import { hasCommit, type ExportedGym } from '../validate/prepare-exported-gym.js';
+import type { ExportedGym } from '../validate/prepare-exported-gym.js';
+import { ensureBaseCommit } from '../validate/validate-export.js';
 import type { ExportedTask } from '../validate/read-exported-tasks.js';
 import { gradeRun, passedTests, type ResolutionStatus, type TestsStatus } from './grade.js';
 
@@ -38,6 +40,8 @@ export interface InstanceEvaluation {
   error?: EvaluationError;
   durationMs: number;
   logPath?: string;
+  /** How the run that made this evaluation was isolated (set by `evaluatePredictions`). */
+  sandbox?: SandboxRecord;
 }
 
 export interface EvaluateInstanceInput {
@@ -76,19 +80,6 @@ function unevaluated(task: ExportedTask, modelNameOrPath: string, startedAt: num
 /** The evaluation of an empty prediction: nothing to apply, nothing to run, not resolved. */
 export function evaluateEmptyPatch(task: ExportedTask, modelNameOrPath: string): InstanceEvaluation {
   return unevaluated(task, modelNameOrPath, performance.now(), { patchExists: false });
-}
-
-/** Make sure the task's buggy commit is in the working copy, fetching the bundle's tags when it is not. */
-export async function ensureBaseCommit(exported: ExportedGym, task: ExportedTask, workdir: string): Promise<void> {
-  if (await hasCommit(workdir, task.baseCommit)) return;
-  await runGit(workdir, ['fetch', '-q', exported.clone, '+refs/tags/*:refs/tags/*']);
-  if (await hasCommit(workdir, task.baseCommit)) return;
-  throw new SweMirrorError({
-    code: 'EXPORT_BASE_COMMIT_MISSING',
-    kind: 'user',
-    message: `base_commit ${task.baseCommit} of ${task.instanceId} is not in ${exported.bundlePath}.`,
-    hint: 'The record and the bundle come from different exports; export again so they match.',
-  });
 }
 
 /** Put every file the hidden test patch touches back as it is at the buggy commit, as SWE-bench's eval script does. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { SweMirrorError, isSweMirrorError } from '../core/errors.js';
 import type { Runtime } from '../core/process.js';
+import type { SandboxRecord } from '../core/records.js';
 import { writeFileAtomically } from '../dataset/atomic-write.js';
 import { createLocalRuntime } from '../runtime/local.js';
 import { isExportedTask, readExportedTasks, type ExportedTask } from '../validate/read-exported-tasks.js';
@@ -33,7 +34,10 @@ export interface EvaluateInput {
   /** Evaluate only these instance ids (the resolve rate is then over these). */
   instanceIds?: string[];
   baselineRuns?: number;
+  /** Default: the local runtime, sandboxed where bubblewrap works. */
   runtime?: Runtime;
+  /** The user chose to run without a sandbox (--unsafe-no-sandbox): recorded in every report and summary. */
+  unsafeNoSandbox?: boolean;
   onEvent?: (event: EvaluateEvent) => void;
 }
 
@@ -45,6 +49,8 @@ export interface EvaluateResult {
   /** Predictions that could not be evaluated this time (infrastructure, gym not prepared): a rerun tries them again. */
   failures: Array<{ instanceId: string; modelNameOrPath: string; error: EvaluationError }>;
   warnings: string[];
+  /** How this run was isolated, as every report and summary it wrote records it. */
+  sandbox: SandboxRecord;
   durationMs: number;
 }
 
@@ -114,6 +120,8 @@ export async function evaluatePredictions(input: EvaluateInput): Promise<Evaluat
   const tasksFile = path.resolve(input.tasksFile);
   const outputDirectory = path.resolve(input.outputDirectory);
   const runtime = input.runtime ?? createLocalRuntime();
+  const missing = (await runtime.describeProtections()).missing;
+  const sandbox: SandboxRecord = { isolated: missing.length === 0, unsafeNoSandbox: input.unsafeNoSandbox ?? false, missing };
 
   const entries = await readExportedTasks(tasksFile);
   for (const entry of entries) if (!isExportedTask(entry)) warn(`${entry.error.message} (not evaluated)`);
@@ -163,7 +171,7 @@ export async function evaluatePredictions(input: EvaluateInput): Promise<Evaluat
         try {
           let evaluation: InstanceEvaluation;
           if (prediction.modelPatch.trim() === '') {
-            evaluation = evaluateEmptyPatch(task, prediction.modelNameOrPath);
+            evaluation = { ...evaluateEmptyPatch(task, prediction.modelNameOrPath), sandbox };
           } else {
             const gym = gyms.get(task.gym);
             if (!gym?.exported) {
@@ -171,14 +179,17 @@ export async function evaluatePredictions(input: EvaluateInput): Promise<Evaluat
               throw new SweMirrorError({ code: reason.code, kind: reason.kind, message: reason.message });
             }
             await mkdir(paths.directory, { recursive: true });
-            evaluation = await evaluateInstance({
-              exported: gym.exported,
-              runtime,
-              task,
-              modelNameOrPath: prediction.modelNameOrPath,
-              patch: prediction.modelPatch,
-              logPath: paths.log,
-            });
+            evaluation = {
+              ...(await evaluateInstance({
+                exported: gym.exported,
+                runtime,
+                task,
+                modelNameOrPath: prediction.modelNameOrPath,
+                patch: prediction.modelPatch,
+                logPath: paths.log,
+              })),
+              sandbox,
+            };
           }
           await writeFinished(paths, prediction, evaluation);
           evaluations.push(evaluation);
@@ -204,11 +215,12 @@ export async function evaluatePredictions(input: EvaluateInput): Promise<Evaluat
       submittedIds: predictions.filter((prediction) => prediction.modelNameOrPath === model).map((prediction) => prediction.instanceId),
       evaluations: evaluations.filter((evaluation) => evaluation.modelNameOrPath === model),
       failedIds: failures.filter((failure) => failure.modelNameOrPath === model).map((failure) => failure.instanceId),
+      sandbox,
     });
     await mkdir(outputDirectory, { recursive: true });
     await writeFileAtomically(path.join(outputDirectory, `${toPathSegment(model)}.${toPathSegment(runId)}.json`), [`${JSON.stringify(summary, null, 2)}\n`]);
     summaries.push(summary);
   }
   evaluations.sort((left, right) => left.instanceId.localeCompare(right.instanceId));
-  return { runId, summaries, evaluations, failures, warnings, durationMs: Math.round(performance.now() - startedAt) };
+  return { runId, summaries, evaluations, failures, warnings, sandbox, durationMs: Math.round(performance.now() - startedAt) };
 }

@@ -1,4 +1,17 @@
+import type { SandboxRecord } from '../core/records.js';
 import type { InstanceEvaluation } from './evaluate-instance.js';
+
+/** How a run was isolated, as reports and trajectories write it (the exported tasks' `sandbox` shape). */
+export interface SandboxReport {
+  isolated: boolean;
+  /** The user ran it without a sandbox on purpose (--unsafe-no-sandbox). */
+  unsafe_no_sandbox: boolean;
+  missing: string[];
+}
+
+export function toSandboxReport(sandbox: SandboxRecord): SandboxReport {
+  return { isolated: sandbox.isolated, unsafe_no_sandbox: sandbox.unsafeNoSandbox, missing: [...sandbox.missing] };
+}
 import type { TestsStatus } from './grade.js';
 
 /** One instance's entry in SWE-bench's report.json (the file is an object keyed by instance id). */
@@ -8,6 +21,8 @@ export interface SweBenchInstanceReport {
   patch_successfully_applied: boolean;
   resolved: boolean;
   tests_status: TestsStatus;
+  /** swe-mirror's addition: how the run was isolated (absent in evaluations made before it was recorded). */
+  sandbox?: SandboxReport;
 }
 
 /** SWE-bench's report.json for one instance: `{ "<instance_id>": { patch_exists, ..., tests_status } }`. */
@@ -19,6 +34,7 @@ export function toSweBenchReport(evaluation: InstanceEvaluation): Record<string,
       patch_successfully_applied: evaluation.patchApplied,
       resolved: evaluation.resolved,
       tests_status: evaluation.testsStatus,
+      ...(evaluation.sandbox ? { sandbox: toSandboxReport(evaluation.sandbox) } : {}),
     },
   };
 }
@@ -44,6 +60,8 @@ export interface EvaluationSummary {
   unresolved_ids: string[];
   error_ids: string[];
   schema_version: 2;
+  /** swe-mirror's addition: how this evaluation run was isolated. */
+  sandbox?: SandboxReport;
 }
 
 export interface SummarizeInput {
@@ -55,6 +73,7 @@ export interface SummarizeInput {
   evaluations: InstanceEvaluation[];
   /** Predictions whose evaluation could not finish (infrastructure). */
   failedIds: string[];
+  sandbox?: SandboxRecord;
 }
 
 const sorted = (ids: Iterable<string>): string[] => [...new Set(ids)].sort();
@@ -90,5 +109,6 @@ export function summarizeEvaluations(input: SummarizeInput): EvaluationSummary {
     unresolved_ids: sorted(completed.filter((evaluation) => !evaluation.resolved).map((evaluation) => evaluation.instanceId)),
     error_ids: sorted(errored),
     schema_version: 2,
+    ...(input.sandbox ? { sandbox: toSandboxReport(input.sandbox) } : {}),
   };
 }

@@ -102,8 +102,11 @@ function failedTask(line: number, instanceId: string | undefined, gym: string | 
   };
 }
 
-/** Make sure the task's materialized commit is in the working copy, fetching the bundle's tags if it is not. */
-async function ensureBaseCommit(exported: ExportedGym, task: ExportedTask, workdir: string): Promise<void> {
+/**
+ * Make sure the task's buggy (materialized) commit is in the working copy, fetching the bundle's tags when it
+ * is not. Shared by validate-export, evaluate and the rollout workspace.
+ */
+export async function ensureBaseCommit(exported: ExportedGym, task: ExportedTask, workdir: string): Promise<void> {
   if (await hasCommit(workdir, task.baseCommit)) return;
   await runGit(workdir, ['fetch', '-q', exported.clone, '+refs/tags/*:refs/tags/*']);
   if (await hasCommit(workdir, task.baseCommit)) return;

@@ -59,6 +59,7 @@ describe('evaluatePredictions', () => {
           FAIL_TO_FAIL: { success: [], failure: [] },
           PASS_TO_FAIL: { success: [], failure: [] },
         },
+        sandbox: { isolated: result.sandbox.isolated, unsafe_no_sandbox: false, missing: result.sandbox.missing },
       },
     });
     const summary = JSON.parse(await readFile(path.join(outputDirectory, 'gold.swe-mirror.json'), 'utf8')) as Record<string, unknown>;
