@@ -42,6 +42,12 @@ export interface ParsedReport {
   level: 'test' | 'assertion';
   /** Why there is no evidence, duplicate names resolved, lines that could not be read... */
   warnings: string[];
+  /**
+   * Failed test id → its assertion message or error, where the format carries one (JUnit <failure>,
+   * jest/vitest failureMessages, mocha err.message, pytest -rA ` - message`, go test output of the test,
+   * cargo's `---- name stdout ----` block): ANSI-free, bounded. Informative only, never a status.
+   */
+  failureMessages?: Record<string, string>;
 }
 
 export interface ReportParser {

@@ -35,6 +35,20 @@ interface TestBlock {
   results: { name: string; status: Outcome; isMeasured: boolean }[];
   /** Counts from the block's `test result:` line; undefined when the binary never printed one. */
   summary: Record<'passed' | 'failed' | 'ignored' | 'measured', number> | undefined;
+  /** Captured output by test name, from the `---- name stdout ----` sections after `failures:`. */
+  captured: Map<string, string[]>;
+}
+
+/** `---- tests::x stdout ----`: libtest's header over a failed test's captured output (its panic message). */
+const CAPTURED_TEST_HEADER = /^---- (.+) std(?:out|err) ----$/;
+/** Lines of a panic that say nothing about the failure: the backtrace hint. */
+const PANIC_NOISE = /^note: run with `RUST_BACKTRACE=/;
+/** Kept per captured section: the panic message and a little around it. */
+const CAPTURED_LINES_KEPT = 40;
+
+/** A captured line, without the thread id newer Rust prints (`thread 'x' (17101) panicked`): it differs on every run. */
+function stableCapturedLine(line: string): string {
+  return line.replace(/^(thread '[^']*') \(\d+\) panicked/, '$1 panicked');
 }
 
 /** `src/lib.rs - double (line 5)` (and `... (line 5) - compile fail`): the doc test without its line number. */
@@ -116,6 +130,7 @@ function parseCargo(input: ReportInput): ParsedReport {
   let target: string | undefined;
   let block: TestBlock | undefined;
   let isReading = false;
+  let capturedLines: string[] | undefined;
   for (const line of stdoutLines) {
     const header = headersInline ? targetOfHeader(line) : undefined;
     if (header !== undefined) {
@@ -126,19 +141,32 @@ function parseCargo(input: ReportInput): ParsedReport {
     const running = RUNNING_BLOCK.exec(line);
     if (running) {
       if (!headersInline) target = separateTargets[blocks.length];
-      block = { target, announced: Number.parseInt(running[1] ?? '0', 10), results: [], summary: undefined };
+      block = { target, announced: Number.parseInt(running[1] ?? '0', 10), results: [], summary: undefined, captured: new Map() };
       blocks.push(block);
       isReading = true;
+      capturedLines = undefined;
       continue;
     }
     if (!block) continue;
     if (SUMMARY_LINE.test(line)) {
       block.summary = readSummary(line);
       isReading = false;
+      capturedLines = undefined;
       continue;
     }
     if (CAPTURED_OUTPUT_HEADER.test(line)) {
       isReading = false;
+      capturedLines = undefined;
+      continue;
+    }
+    const capturedHeader = isReading ? null : CAPTURED_TEST_HEADER.exec(line);
+    if (capturedHeader) {
+      capturedLines = [];
+      block.captured.set(capturedHeader[1] ?? '', capturedLines);
+      continue;
+    }
+    if (capturedLines !== undefined) {
+      if (capturedLines.length < CAPTURED_LINES_KEPT && !PANIC_NOISE.test(line)) capturedLines.push(stableCapturedLine(line));
       continue;
     }
     const result = isReading ? RESULT_LINE.exec(line) : null;
@@ -164,7 +192,10 @@ function parseCargo(input: ReportInput): ParsedReport {
       warnings.push(`test crate ${finished.target ?? '(unknown)'} announced ${finished.announced} test(s) but reported ${results.length} and no "test result:" line (crashed, killed or truncated); only its failures are kept`);
       results = results.filter((result) => result.status === 'FAILED');
     }
-    for (const result of results) recorder.record(idOf(finished.target, result.name), result.status);
+    for (const result of results) {
+      const captured = finished.captured.get(result.name) ?? finished.captured.get(`${result.name} - should panic`);
+      recorder.record(idOf(finished.target, result.name), result.status, captured?.join('\n'));
+    }
   }
   const summaries = blocks.filter((finished) => finished.summary !== undefined).length;
 

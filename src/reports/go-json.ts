@@ -20,6 +20,11 @@ const OUTCOME_BY_ACTION: Record<string, 'PASSED' | 'FAILED' | 'SKIPPED'> = {
 /** Text form of a build failure, as older Go versions print it (in output events or on stderr). */
 const BUILD_FAILED_LINE = /^FAIL\s+(\S+)\s+\[(?:build failed|setup failed)\]/;
 
+/** go test's own framing lines in a test's output: the status is read from the events, not from these. */
+const FRAMING_LINE = /^\s*(?:=== (?:RUN|PAUSE|CONT|NAME)|--- (?:PASS|FAIL|SKIP):)/;
+/** Output lines kept per test while it runs: enough for its failure message, bounded for chatty tests. */
+const OUTPUT_LINES_KEPT = 40;
+
 function asString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
@@ -75,6 +80,12 @@ function parseGoJson(input: ReportInput): ParsedReport {
   const running = new Map<string, string>();
   const buildFailures = new Map<string, string>();
   const buildOutput = new Map<string, string[]>();
+  const testOutput = new Map<string, string[]>();
+  const failureMessageOf = (key: string): string | undefined => {
+    const lines = testOutput.get(key);
+    testOutput.delete(key);
+    return lines === undefined ? undefined : lines.join('\n');
+  };
   let packageResults = 0;
   let unreadableLines = 0;
 
@@ -116,8 +127,15 @@ function parseGoJson(input: ReportInput): ParsedReport {
     }
     if (packagePath === undefined) continue;
     if (action === 'output') {
-      const buildFailed = BUILD_FAILED_LINE.exec(asString(event.Output) ?? '');
+      const output = asString(event.Output) ?? '';
+      const buildFailed = BUILD_FAILED_LINE.exec(output);
       if (buildFailed?.[1]) noteBuildFailure(buildFailed[1]);
+      if (testName !== undefined && output.trim() !== '' && !FRAMING_LINE.test(output)) {
+        const key = `${packagePath}\u0000${testName}`;
+        const lines = testOutput.get(key) ?? [];
+        if (lines.length < OUTPUT_LINES_KEPT) lines.push(output.replace(/\n$/, ''));
+        testOutput.set(key, lines);
+      }
       continue;
     }
     const outcome = OUTCOME_BY_ACTION[action];
@@ -128,7 +146,7 @@ function parseGoJson(input: ReportInput): ParsedReport {
       if (outcome) {
         for (const [key, id] of running) {
           if (key.startsWith(`${packagePath}\u0000`)) {
-            recorder.record(id, 'FAILED');
+            recorder.record(id, 'FAILED', failureMessageOf(key));
             running.delete(key);
             warnings.push(`${id} started but never finished (package ${packagePath} ended with ${action}); counted as FAILED`);
           }
@@ -143,7 +161,8 @@ function parseGoJson(input: ReportInput): ParsedReport {
     if (action === 'run') running.set(key, id);
     else if (outcome) {
       running.delete(key);
-      recorder.record(id, outcome);
+      recorder.record(id, outcome, outcome === 'FAILED' ? failureMessageOf(key) : undefined);
+      testOutput.delete(key);
     }
   }
   for (const line of splitLines(input.stderr)) {
@@ -160,8 +179,8 @@ function parseGoJson(input: ReportInput): ParsedReport {
     warnings.push(`package ${packagePath} failed to build; its tests are absent${detail ? `: ${firstLine(detail)}` : ''}`);
   }
   if (unreadableLines > 0) warnings.push(`${unreadableLines} line(s) looked like JSON events but could not be parsed (truncated output?)`);
-  for (const id of running.values()) {
-    recorder.record(id, 'FAILED');
+  for (const [key, id] of running) {
+    recorder.record(id, 'FAILED', failureMessageOf(key));
     warnings.push(`${id} started but never finished (output ends first: truncated or killed); counted as FAILED`);
   }
   if (packageResults === 0 && recorder.size === 0) {

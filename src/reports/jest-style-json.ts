@@ -13,6 +13,7 @@ const assertionSchema = z.looseObject({
   // jest 22-26 keep a non-string title raw (`it([2010, 6])` → [2010, 6]); coerced below.
   title: z.unknown().refine((value) => value !== undefined && value !== null, 'expected a title'),
   status: z.string(),
+  failureMessages: z.array(z.unknown()).optional().catch(undefined),
 });
 const fileResultSchema = z.looseObject({
   name: z.string(),
@@ -96,11 +97,12 @@ export function parseJestStyleReport(format: ReportFormat, label: string, input:
         continue;
       }
       if (status === 'FAILED') hasFailedAssertion = true;
-      recorder.record(id, status);
+      const messages = (assertion.failureMessages ?? []).filter((message): message is string => typeof message === 'string');
+      recorder.record(id, status, messages.length > 0 ? messages.join('\n') : undefined);
     }
     // An ignored row may be the test that failed: then the file's failure is not one of its own.
     if (file.status === 'failed' && !hasFailedAssertion && ignoredRows === 0) {
-      recorder.record(filePath, 'FAILED');
+      recorder.record(filePath, 'FAILED', file.message);
       warnings.push(`test file ${filePath} failed outside its tests: ${firstLine(file.message ?? '') || 'no message'}`);
     }
   }

@@ -41,6 +41,6 @@ export function parseJunitReport(dialect: JunitDialect, input: ReportInput): Par
   const paths = createPathRelativizer(dialect.collectPaths(document.testCases), input.rootDirectory);
   if (paths.fallbackWarning) warnings.push(paths.fallbackWarning);
   const recorder = new TestIdRecorder(dialect.repeatPolicy);
-  for (const testCase of document.testCases) recorder.record(dialect.idOf(testCase, paths), testCase.outcome);
+  for (const testCase of document.testCases) recorder.record(dialect.idOf(testCase, paths), testCase.outcome, testCase.failureMessage);
   return createReport(dialect.format, recorder, true, warnings);
 }

@@ -18,6 +18,8 @@ export interface JunitTestCase {
   suites: JunitSuite[];
   outcome: JunitOutcome;
   attributes: Record<string, string>;
+  /** The first <failure>/<error>'s message attribute and text, unbounded (the recorder bounds it). */
+  failureMessage?: string;
 }
 
 export interface JunitDocument {
@@ -84,6 +86,8 @@ export function readJunitXml(xml: string): JunitDocument {
   let hasRoot = false;
   let openElements = 0;
   let current: JunitTestCase | undefined;
+  let failureBodyStart: number | undefined;
+  let failureAttribute = '';
   TOKEN.lastIndex = 0;
   for (let match = TOKEN.exec(xml); match !== null; match = TOKEN.exec(xml)) {
     const tag = match[2];
@@ -94,7 +98,10 @@ export function readJunitXml(xml: string): JunitDocument {
     if (isClosing) {
       openElements = Math.max(0, openElements - 1);
       if (name === 'testsuite') suites.pop();
-      else if (name === 'testcase' && current) {
+      else if ((name === 'failure' || name === 'error') && current && failureBodyStart !== undefined) {
+        current.failureMessage = joinFailureText(failureAttribute, readElementText(xml.slice(failureBodyStart, match.index)));
+        failureBodyStart = undefined;
+      } else if (name === 'testcase' && current) {
         testCases.push(current);
         current = undefined;
       }
@@ -123,6 +130,11 @@ export function readJunitXml(xml: string): JunitDocument {
       if (isSelfClosing) testCases.push(testCase);
       else current = testCase;
     } else if (current && (name === 'failure' || name === 'error')) {
+      if (current.outcome !== 'FAILED') {
+        failureAttribute = parseAttributes(match[3] ?? '').message ?? '';
+        if (isSelfClosing) current.failureMessage = failureAttribute;
+        else failureBodyStart = TOKEN.lastIndex;
+      }
       current.outcome = 'FAILED';
     } else if (current && name === 'skipped' && current.outcome !== 'FAILED') {
       current.outcome = 'SKIPPED';
@@ -130,6 +142,22 @@ export function readJunitXml(xml: string): JunitDocument {
   }
   // A test case cut off by truncation has no reliable outcome; it is left out.
   return { hasRoot, isTruncated: openElements > 0 || current !== undefined, testCases };
+}
+
+/** The text of an element's body: CDATA unwrapped, entities decoded, markup (rare in a failure) dropped. */
+function readElementText(body: string): string {
+  return body
+    .split(/(<!\[CDATA\[[\s\S]*?(?:\]\]>|$))/)
+    .map((part) => (part.startsWith('<![CDATA[') ? part.slice(9).replace(/\]\]>$/, '') : decodeEntities(part.replace(/<[^>]*>/g, ''))))
+    .join('');
+}
+
+/** The message attribute, then the body unless it merely repeats the message (surefire writes both). */
+function joinFailureText(attribute: string, body: string): string {
+  const trimmedBody = body.trim();
+  if (attribute === '') return trimmedBody;
+  if (trimmedBody === '' || trimmedBody.startsWith(attribute.trim())) return trimmedBody || attribute;
+  return `${attribute}\n${trimmedBody}`;
 }
 
 function findSuiteFile(suites: JunitSuite[]): string | undefined {

@@ -43,6 +43,14 @@ function hasError(test: MochaTest): boolean {
   return test.err !== undefined && Object.keys(test.err).length > 0;
 }
 
+/** mocha's `err.message`, else the first lines of `err.stack` (a thrown non-Error has neither). */
+function messageOf(test: MochaTest): string | undefined {
+  const message = test.err?.message;
+  if (typeof message === 'string' && message.trim() !== '') return message;
+  const stack = test.err?.stack;
+  return typeof stack === 'string' ? stack : undefined;
+}
+
 /**
  * mocha `--reporter json`. Ids: `<file relative to the root> > <fullTitle>` (mocha's fullTitle
  * joins describe titles with spaces). Failures outside any test (a failing `beforeEach`
@@ -77,7 +85,7 @@ function parseMochaReport(input: ReportInput): ParsedReport {
     const key = keyOf(test);
     if (hasError(test)) {
       take(failureCounts, key);
-      recorder.record(idOf(test), 'FAILED');
+      recorder.record(idOf(test), 'FAILED', messageOf(test));
     } else if ((test.duration === undefined || !passCounts.get(key)) && take(pendingCounts, key)) {
       recorder.record(idOf(test), 'SKIPPED');
     } else if (take(passCounts, key) || passes === undefined) {
@@ -88,7 +96,7 @@ function parseMochaReport(input: ReportInput): ParsedReport {
   }
   // Hook failures are listed in `failures` only.
   for (const failure of failures) {
-    if (take(failureCounts, keyOf(failure))) recorder.record(idOf(failure), 'FAILED');
+    if (take(failureCounts, keyOf(failure))) recorder.record(idOf(failure), 'FAILED', messageOf(failure));
   }
   return createReport('mocha', recorder, true, warnings);
 }

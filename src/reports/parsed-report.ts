@@ -15,11 +15,13 @@ export function createReport(
   level: ParsedReport['level'] = 'test',
 ): ParsedReport {
   const repeats = recorder.describeRepeats();
+  const hasMessages = Object.keys(recorder.failureMessages).length > 0;
   return {
     format,
     tests: recorder.tests,
     hasEvidence,
     level,
     warnings: repeats === undefined ? warnings : [...warnings, repeats],
+    ...(hasMessages ? { failureMessages: recorder.failureMessages } : {}),
   };
 }

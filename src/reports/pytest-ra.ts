@@ -147,7 +147,9 @@ function parsePytestRa(input: ReportInput): ParsedReport {
     const outcome = OUTCOME_BY_WORD[word];
     if (!outcome || !looksLikeNodeId(nodeId)) continue;
     sectionCounts.set(word, (sectionCounts.get(word) ?? 0) + 1);
-    recorder.record(nodeId, outcome);
+    // `FAILED id - message`: pytest's one-line reason (truncated by pytest to the terminal width).
+    const message = rest.startsWith(' - ', nodeId.length) ? rest.slice(nodeId.length + 3) : undefined;
+    recorder.record(nodeId, outcome, message);
   }
   const excess = [...sectionCounts].filter(([word, count]) => count > (finalCounts.get(word) ?? 0));
   if (excess.length > 0) {
