@@ -120,13 +120,15 @@ export async function queueMirrorStage(input: QueueMirrorStageInput): Promise<{ 
 
   /** Read one job back; true when it is finished (written, or left pending as a dead letter). */
   const settle = async (entry: InFlight): Promise<boolean> => {
-    const job = await Job.fromId<MirrorJobData, MirrorJobResult>(queue, entry.id);
+    // The state first, then the job: read the other way round, a job that completes in between is
+    // seen `completed` with the return value of its snapshot from before, which is empty.
+    const state = await queue.getJobState(entry.id);
+    const job = state === 'unknown' ? undefined : await Job.fromId<MirrorJobData, MirrorJobResult>(queue, entry.id);
     if (!job) {
       // Gone without its result reaching the store (a Redis that restarted empty, a removal by hand): enqueue it again.
       await submit(entry);
       return false;
     }
-    const state = await job.getState();
     if (state === 'completed') {
       const result = parseMirrorJobResult(job.returnvalue);
       if (!result) {
