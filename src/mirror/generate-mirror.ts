@@ -15,10 +15,15 @@ export interface GeneratedMirror {
 
 /**
  * Evaluate a mirror-generation answer: apply it to the clean gym (non-test files only), strip the comments
- * it adds, apply the test patch, pre-check, run the touched test files, and require a new test to fail.
+ * it adds, apply the test patch, pre-check, run the touched test files, and require a new test to fail (every new test
+ * in strict mode).
  * Comments are stripped before the run so the state that is checked is the state that ships.
  */
-export function createMirrorAnswerEvaluator(workspace: Workspace, tests: { testPatch: string; testFiles: string[]; newTests: string[] }) {
+export function createMirrorAnswerEvaluator(
+  workspace: Workspace,
+  tests: { testPatch: string; testFiles: string[]; newTests: string[] },
+  options: { isStrict?: boolean } = {},
+) {
   const { gym } = workspace;
   return async (answer: string, tryIndex: number): Promise<AnswerEvaluation<GeneratedMirror>> => {
     const parsed = parseSearchReplaceBlocks(answer);
@@ -39,6 +44,15 @@ export function createMirrorAnswerEvaluator(workspace: Workspace, tests: { testP
     await applyPatch(workspace.workdir, tests.testPatch, { label: 'test.patch' });
     const touched = [...listPatchFiles(mirrorPatch), ...tests.testFiles];
     const precheck = await runPrecheck(gym, workspace.runtime, workspace.workdir, touched);
+    if (!precheck.passed && precheck.process?.timedOut) {
+      return {
+        ok: false,
+        feedback: `The pre-check \`${precheck.command}\` did not finish within the gym's time limit of ${gym.spec.timeLimitSeconds} seconds after your change: the build probably hangs. The code must still compile quickly; the bug must show only as wrong behaviour.`,
+        parsed,
+        code: 'MIRROR_PRECHECK_TIMED_OUT',
+        details: { precheck: precheck.command },
+      };
+    }
     if (!precheck.passed && precheck.process) {
       return {
         ok: false,
@@ -49,8 +63,8 @@ export function createMirrorAnswerEvaluator(workspace: Workspace, tests: { testP
       };
     }
     const run = await runTestFiles(workspace, tests.testFiles, `mirror-generate-${tryIndex}`);
-    const check = checkTestsAfterMirroring(tests.newTests, run);
-    if (!check.ok) return { ok: false, feedback: check.feedback, parsed, code: 'MIRROR_TESTS_STILL_PASS', details: { tests: run.report.tests } };
+    const check = checkTestsAfterMirroring(tests.newTests, run, { timeLimitSeconds: gym.spec.timeLimitSeconds, ...options });
+    if (!check.ok) return { ok: false, feedback: check.feedback, parsed, code: check.code ?? 'MIRROR_TESTS_NOT_RUN', details: { tests: run.report.tests } };
     return {
       ok: true,
       value: { mirrorPatch, failingTests: check.tests, commentsStripped: stripped.lineCount },

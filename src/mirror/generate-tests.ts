@@ -1,7 +1,9 @@
+import type { Language } from '../config/gym-spec.js';
 import { describeError, isSweMirrorError } from '../core/errors.js';
 import { classifyPatchFiles, diffWorkingCopy, listPatchFiles } from '../edits/patch.js';
 import { applySearchReplaceBlocks, parseSearchReplaceBlocks, testFilesOnly } from '../edits/search-replace.js';
 import type { AnswerEvaluation } from './model-step.js';
+import { findPatchTestDeclarations, findRemovedTestDeclarations } from './test-declarations.js';
 import { checkTestsOnCleanCode } from './test-checks.js';
 import { resetWorkspace, runTestFiles, type Workspace } from './workspace.js';
 
@@ -21,6 +23,23 @@ export function noBlocksFeedback(problems: string[]): string {
 export function editErrorFeedback(error: unknown): { feedback: string; code: string } {
   if (isSweMirrorError(error) && error.kind === 'model') return { feedback: `The edit could not be applied: ${describeError(error)}`, code: error.code };
   throw error;
+}
+
+/**
+ * Feedback for a test patch that deletes or renames existing tests or test files, read from the patch
+ * before anything runs (verify would refuse the task by rule 1, three model calls and seven suite runs later).
+ */
+export function describeRemovedTests(testPatch: string, language: Language, testGlobs: string[]): string | undefined {
+  // Rust keeps tests inside source files too (`#[cfg(test)]`); a `#[test]` attribute marks them anywhere.
+  const isTestFile = testFilesOnly(testGlobs).isAllowed;
+  const declarations = findPatchTestDeclarations(testPatch, language, (file) => language === 'rust' || isTestFile(file));
+  const removed = findRemovedTestDeclarations(declarations);
+  const problems = [
+    ...declarations.movedFiles.map((moved) => (moved.to === null ? `- the test file ${moved.from} is deleted` : `- the test file ${moved.from} is renamed to ${moved.to}`)),
+    ...removed.slice(0, 15).map((declaration) => `- ${declaration.kind === 'parameter' ? 'the parameter id' : declaration.kind === 'suite' ? 'the suite' : 'the test'} \`${declaration.name}\` in ${declaration.file} is removed or renamed`),
+  ];
+  if (problems.length === 0) return undefined;
+  return `Your change deletes or renames existing tests:\n${problems.join('\n')}\n\nKeep every existing test exactly as it is, under the same name; add the new tests beside them.`;
 }
 
 /**
@@ -44,9 +63,11 @@ export function createTestAnswerEvaluator(workspace: Workspace) {
     if (testPatch.trim() === '' || testFiles.length === 0) {
       return { ok: false, feedback: 'The edits did not change any test file. Add new tests.', parsed, code: 'TEST_PATCH_EMPTY' };
     }
+    const removed = describeRemovedTests(testPatch, gym.spec.language, gym.spec.testFiles);
+    if (removed !== undefined) return { ok: false, feedback: removed, parsed, code: 'TEST_PATCH_REMOVES_TESTS', details: { testFiles } };
     const run = await runTestFiles(workspace, testFiles, `test-generate-${tryIndex}`);
-    const check = checkTestsOnCleanCode(gym.baseline.tests, run);
-    if (!check.ok) return { ok: false, feedback: check.feedback, parsed, code: 'TEST_NOT_PASSING_ON_CLEAN', details: { testFiles, tests: run.report.tests } };
+    const check = checkTestsOnCleanCode(gym.baseline.tests, run, { timeLimitSeconds: gym.spec.timeLimitSeconds, testFiles });
+    if (!check.ok) return { ok: false, feedback: check.feedback, parsed, code: check.code ?? 'TEST_NOT_PASSING_ON_CLEAN', details: { testFiles, tests: run.report.tests } };
     return {
       ok: true,
       value: { testPatch, testFiles, newTests: check.tests },

@@ -1,4 +1,6 @@
+import type { Language } from '../config/gym-spec.js';
 import { parsePatch } from '../edits/patch.js';
+import { findPatchTestDeclarations } from './test-declarations.js';
 
 export interface LeakCheckInput {
   statement: string;
@@ -8,6 +10,10 @@ export interface LeakCheckInput {
   testFiles: string[];
   /** The reference fix (the inverse of the mirror patch). */
   fixPatch: string;
+  /** The hidden test patch: the titles it declares (`it('...')`, `def test_x`, `t.Run("...")`, `#[test] fn x`) are hidden names too. */
+  testPatch?: string;
+  /** The gym's language, to read the test patch's declarations; without it they are read as every language. */
+  language?: Language;
 }
 
 export interface Leak {
@@ -40,6 +46,46 @@ export function testNameOf(testId: string): string {
   return names[names.length - 1] ?? withoutParameters;
 }
 
+/**
+ * Every name of a hidden test a reader could search for: from the runner ids (jest/vitest title, mocha full
+ * title, pytest function, class and parametrize id, Go test and each subtest, Rust function), and from the
+ * test patch's own declarations (mocha's bare `it` title, which its ids join to the describe titles; a Go
+ * subtest's name before Go replaced its spaces). Parameter ids without a letter (`1-1-3`) are data, not names;
+ * describe titles are the unit under test (`LruCache`), which an issue may name; `class TestX` is a name.
+ */
+export function hiddenTestNames(hiddenTests: string[], testPatch?: string, language?: Language): string[] {
+  const names = new Set<string>();
+  const add = (name: string | undefined): void => {
+    const trimmed = name?.trim();
+    if (trimmed && trimmed.length >= MINIMUM_NAME_LENGTH && /[A-Za-z]/.test(trimmed)) names.add(trimmed);
+  };
+  for (const testId of hiddenTests) {
+    add(testNameOf(testId));
+    const withoutDisambiguation = testId.replace(/ \[\d+\]$/, '');
+    const parameter = /\[([^\]]+)\]$/.exec(withoutDisambiguation)?.[1];
+    if (parameter !== undefined) add(parameter);
+    const lastSegment = withoutDisambiguation.split(/::|\s[>›]\s/).pop() ?? '';
+    // Go subtests: every level (`TestParse/empty_input#01` → TestParse, empty_input, also as `empty input`).
+    if (/^Test\w*\//.test(lastSegment)) {
+      for (const level of lastSegment.split('/')) {
+        const name = level.replace(/#\d+$/, '');
+        add(name);
+        if (name.includes('_')) add(name.replace(/_/g, ' '));
+      }
+    }
+  }
+  if (testPatch !== undefined) {
+    const languages: Language[] = language === undefined ? ['javascript', 'python', 'go', 'rust'] : [language];
+    for (const each of languages) {
+      for (const declaration of findPatchTestDeclarations(testPatch, each, () => true).added) {
+        // A describe title is usually the unit under test (`describe('LruCache')`), which an issue may name.
+        if (declaration.kind !== 'suite' || /^Test/.test(declaration.name)) add(declaration.name);
+      }
+    }
+  }
+  return [...names];
+}
+
 /** Does the statement reveal a hidden test's name, a test file, or a line of the fix? (pure) */
 export function checkStatementForLeaks(input: LeakCheckInput): LeakCheckResult {
   const leaks: Leak[] = [];
@@ -53,14 +99,18 @@ export function checkStatementForLeaks(input: LeakCheckInput): LeakCheckResult {
     leaks.push(leak);
   };
 
-  for (const testId of input.hiddenTests) {
-    const name = testNameOf(testId);
-    if (name.length >= MINIMUM_NAME_LENGTH && containsAsWord(lowerStatement, name.toLowerCase())) add({ kind: 'test-name', text: name });
+  // Whitespace collapsed: a title wrapped over two lines of the statement is still the title.
+  const proseStatement = collapseWhitespace(lowerStatement);
+  for (const name of hiddenTestNames(input.hiddenTests, input.testPatch, input.language)) {
+    if (containsAsWord(proseStatement, collapseWhitespace(name.toLowerCase()))) add({ kind: 'test-name', text: name });
   }
   for (const file of input.testFiles) {
     const base = file.split('/').pop() ?? file;
+    const stem = base.replace(/\.[^.]+$/, '');
     if (lowerStatement.includes(file.toLowerCase())) add({ kind: 'test-file', text: file });
     else if (/test|spec/i.test(base) && containsAsWord(lowerStatement, base.toLowerCase())) add({ kind: 'test-file', text: base });
+    // `test_version`, `lru-cache.spec`: the module a reader would look for.
+    else if (/test|spec/i.test(stem) && stem.length >= MINIMUM_NAME_LENGTH && containsAsWord(lowerStatement, stem.toLowerCase())) add({ kind: 'test-file', text: stem });
   }
   const normalisedStatement = collapseWhitespace(statement);
   for (const line of addedFixLines(input.fixPatch)) {

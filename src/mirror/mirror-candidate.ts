@@ -151,7 +151,7 @@ async function runSteps(input: MirrorInput, context: StepContext, workspace: Wor
         files: await formatFileContents(workspace.workdir, mirrorFiles),
         test_globs: testGlobs.join(', '),
       }),
-      createMirrorAnswerEvaluator(workspace, tests),
+      createMirrorAnswerEvaluator(workspace, tests, { isStrict: input.verifyOptions?.strict ?? false }),
     ),
   );
   log.failingTests = mirror.failingTests;
@@ -170,7 +170,7 @@ async function runSteps(input: MirrorInput, context: StepContext, workspace: Wor
       fix_patch: truncateText(patches.fix, PATCH_PROMPT_LIMIT),
       style_examples: await loadStyleExamples(workspace.workdir),
     }),
-    async (answer) => evaluateStatement(answer, { tests: tests.newTests, testFiles: tests.testFiles, fixPatch: patches.fix }),
+    async (answer) => evaluateStatement(answer, { tests: tests.newTests, testFiles: tests.testFiles, fixPatch: patches.fix, testPatch: tests.testPatch, language }),
   );
   if (!statementResult.ok) {
     const isLeak = statementResult.code === 'STATEMENT_LEAK';

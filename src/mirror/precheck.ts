@@ -3,6 +3,7 @@ import type { ProcessResult, Runtime } from '../core/process.js';
 import { gymRunOptions } from '../gym/gym-environment.js';
 import { quoteForShell } from '../gym/run-suite.js';
 import type { PreparedGym } from '../gym/types.js';
+import { normalizeOutput } from '../reports/output-text.js';
 
 
 /**
@@ -58,12 +59,19 @@ export async function runPrecheck(gym: PreparedGym, runtime: Runtime, workdir: s
   return { command, passed: result.exitCode === 0 && !result.timedOut, process: result };
 }
 
+/**
+ * Runner text made fit for feedback: no ANSI codes (a model cannot read them; tsc `pretty` and jest colour
+ * everything), LF line ends, the working copy said as `.` (it differs between parallel slots), and no
+ * volatile details, so the same failure gives the same feedback text.
+ */
+export function cleanFeedbackText(text: string, cwd?: string): string {
+  let cleaned = normalizeOutput(text).trim();
+  if (cwd) cleaned = cleaned.split(cwd).join('.');
+  return withoutVolatileDetails(cleaned);
+}
+
 /** The last lines of a process's output, for feedback. */
 export function outputTail(result: Pick<ProcessResult, 'stdout' | 'stderr'> & { cwd?: string }, lineCount = 40): string {
-  let combined = `${result.stdout}\n${result.stderr}`.replace(/\r\n/g, '\n').trim();
-  // The working copy differs between parallel slots; say `.` so feedback does not depend on the slot.
-  if (result.cwd) combined = combined.split(result.cwd).join('.');
-  combined = withoutVolatileDetails(combined);
-  const lines = combined.split('\n');
+  const lines = cleanFeedbackText(`${result.stdout}\n${result.stderr}`, result.cwd).split('\n');
   return lines.slice(-lineCount).join('\n');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkStatementForLeaks, testNameOf } from '../../src/mirror/leak-check.js';
+import { checkStatementForLeaks, hiddenTestNames, testNameOf } from '../../src/mirror/leak-check.js';
 
 const fixPatch = [
   'diff --git a/semver_lite/ranges.py b/semver_lite/ranges.py',
@@ -43,5 +43,46 @@ describe('testNameOf', () => {
     expect(testNameOf('test/parse.test.js > parse > handles a/b arrays')).toBe('handles a/b arrays');
     expect(testNameOf('TestParse/empty_input')).toBe('TestParse');
     expect(testNameOf('ranges::tests::upper_bound')).toBe('upper_bound');
+  });
+});
+
+describe('hidden test names of every runner id shape', () => {
+  const testPatch = [
+    'diff --git a/test/lru-cache.spec.js b/test/lru-cache.spec.js',
+    '--- a/test/lru-cache.spec.js',
+    '+++ b/test/lru-cache.spec.js',
+    '@@ -1,1 +1,3 @@',
+    " describe('LruCache', function () {",
+    "+  describe('LruCacheExpiry', function () {",
+    "+    it('set refreshes recency of an existing key', function () {",
+    '',
+  ].join('\n');
+
+  it('takes mocha titles from the test patch, since the ids join them to the describe titles', () => {
+    const names = hiddenTestNames(['test/lru-cache.spec.js > LruCache eviction set refreshes recency of an existing key'], testPatch, 'javascript');
+    expect(names).toContain('set refreshes recency of an existing key');
+    expect(names).toContain('LruCache eviction set refreshes recency of an existing key');
+    // A describe title is the unit under test, which an issue may name.
+    expect(names).not.toContain('LruCacheExpiry');
+    const statement = 'Setting a key again does not help.\n\nSee "set refreshes recency of an\nexisting key".';
+    const result = checkStatementForLeaks({ statement, hiddenTests: ['test/lru-cache.spec.js > LruCache eviction set refreshes recency of an existing key'], testFiles: ['test/lru-cache.spec.js'], fixPatch: '', testPatch, language: 'javascript' });
+    expect(result.reasons).toEqual(['it names the hidden test `set refreshes recency of an existing key`']);
+    expect(checkStatementForLeaks({ statement: 'The LruCache forgets recency when a key is set again.', hiddenTests: [], testFiles: [], fixPatch: '', testPatch, language: 'javascript' }).hasLeaks).toBe(false);
+  });
+
+  it('reads jest/vitest titles, pytest functions and parametrize ids, Go tests and subtests, Rust functions', () => {
+    expect(hiddenTestNames(['test/parse.test.js > parse > decodes every plus sign'])).toEqual(['decodes every plus sign']);
+    expect(hiddenTestNames(['tests/test_v.py::TestOrder::test_sorts_candidates[rc-ordering]', 'tests/test_v.py::test_sum[1-1-3]'])).toEqual([
+      'test_sorts_candidates',
+      'rc-ordering',
+      'test_sum',
+    ]);
+    expect(hiddenTestNames(['example.com/router::TestMatch/trailing_slash#01'])).toEqual(['TestMatch/trailing_slash#01', 'TestMatch', 'trailing_slash', 'trailing slash']);
+    expect(hiddenTestNames(['integration::routes::matches_wildcards'])).toEqual(['matches_wildcards']);
+  });
+
+  it('flags a test file named by its module name', () => {
+    const result = checkStatementForLeaks({ statement: 'Run test_version and watch it fail.', hiddenTests: [], testFiles: ['tests/test_version.py'], fixPatch: '' });
+    expect(result.leaks).toEqual([{ kind: 'test-file', text: 'test_version' }]);
   });
 });
