@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outputTail } from '../../src/mirror/precheck.js';
+import { cleanFeedbackText, outputTail } from '../../src/mirror/precheck.js';
 
 describe('outputTail', () => {
   it('gives the same feedback for the same failure in another slot and at another speed', () => {
@@ -21,5 +21,11 @@ describe('outputTail', () => {
   it('keeps only the last lines', () => {
     const stdout = Array.from({ length: 100 }, (_, index) => `line ${index}`).join('\n');
     expect(outputTail({ stdout, stderr: '' }, 3)).toBe('line 97\nline 98\nline 99');
+  });
+
+  it('never passes ANSI codes on (tsc pretty output, coloured runners)', () => {
+    const stdout = '\u001b[96msrc/a.ts\u001b[0m:\u001b[93m3\u001b[0m:\u001b[93m7\u001b[0m - \u001b[91merror\u001b[0m\u001b[90m TS2322: \u001b[0mType mismatch.\r\n';
+    expect(outputTail({ stdout, stderr: '' })).toBe('src/a.ts:3:7 - error TS2322: Type mismatch.');
+    expect(cleanFeedbackText('\u001b[31mat /work/copy/3/lib/a.js:1\u001b[39m', '/work/copy/3')).toBe('at ./lib/a.js:1');
   });
 });
