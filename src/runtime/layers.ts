@@ -35,7 +35,7 @@ export interface PreparedLayers {
 
 const UNSHARE = 'unshare';
 /** Mounts each (options, directory) pair given before `--`, then execs the rest (the probe's launcher). */
-const MOUNT_SCRIPT = 'while [ "$1" != "--" ]; do mount -t overlay overlay -o "$1" "$2" || exit 125; shift 2; done; shift; exec "$@"';
+const MOUNT_SCRIPT = 'while [ "$1" != "--" ]; do mount -n -i -t overlay overlay -o "$1" "$2" || exit 125; shift 2; done; shift; exec "$@"';
 const COLLECT_LIMIT_BYTES = 512 * 1024 * 1024;
 
 let mechanismCheck: LayerMechanism | undefined;

@@ -39,7 +39,7 @@ const SANDBOX_TEMP = '/tmp';
 const LAUNCH_SCRIPT = [
   'while [ "$1" != "--" ]; do printf "%s" "$$" > "$1" || exit 125; shift; done; shift',
   'if [ "$1" != "-" ]; then ulimit -d "$1" || exit 125; fi; shift',
-  'while [ "$1" != "--" ]; do mount -t overlay overlay -o "$1" "$2" || exit 125; shift 2; done; shift',
+  'while [ "$1" != "--" ]; do mount -n -i -t overlay overlay -o "$1" "$2" || exit 125; shift 2; done; shift',
   'exec "$@"',
 ].join('\n');
 const KIBIBYTE = 1024;
