@@ -161,7 +161,9 @@ export async function createRunCgroup(limits: { memoryBytes: number; processLimi
       groups.some(({ hierarchy, directory }) => hierarchy.controllers.has('pids') && counter(read(directory, 'pids.events'), 'max') > 0),
     destroy: async () => {
       for (const { hierarchy, directory } of groups) await emptyGroup(hierarchy, directory);
-      await Promise.all(groups.map(({ directory }) => removeGroup(directory)));
+      // Empty now; the directories go in the background (a group lingers briefly after its last process is
+      // reaped). Groups a killed process left are removed by the next start.
+      void Promise.all(groups.map(({ directory }) => removeGroup(directory))).catch(() => undefined);
     },
   };
 }

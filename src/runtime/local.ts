@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SweMirrorError } from '../core/errors.js';
@@ -9,7 +9,8 @@ import { bubblewrapProgram } from './bwrap-program.js';
 import { createRunCgroup, probeCgroups, type RunCgroup } from './cgroup.js';
 import { buildRunEnvironment } from './environment.js';
 import { readOnlyView } from './filesystem-view.js';
-import { prepareLayers, probeLayerMechanism, removeScratch, type LayerMechanism, type PreparedLayers } from './layers.js';
+import { prepareLayers, probeLayerMechanism, type LayerMechanism, type PreparedLayers } from './layers.js';
+import { discardScratch, makeScratch } from './scratch.js';
 import { looksOutOfMemory } from './out-of-memory.js';
 import { DEFAULT_OUTPUT_LIMIT_BYTES, OutputCapture } from './output-capture.js';
 import { listProcessTree, signalProcessTree } from './process-tree.js';
@@ -131,7 +132,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions = {}): Runtime {
         message: `Cannot run ${argv[0] ?? '(empty command)'}: working directory ${cwd} does not exist.`,
       });
     }
-    const scratch = await mkdtemp(path.join(scratchRoot, 'swe-mirror-run-'));
+    const scratch = await makeScratch(scratchRoot);
     let cgroup: RunCgroup | undefined;
     try {
       const env = sandboxed
@@ -198,7 +199,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions = {}): Runtime {
       return result;
     } finally {
       await cgroup?.destroy();
-      await removeScratch(scratch);
+      await discardScratch(scratch);
     }
   }
 
