@@ -56,6 +56,17 @@ export function lossOf(outcome: MirrorOutcome): { stage: 'mirror-failed' | 'reje
   return { stage: 'mirror-failed', rule: outcome.failure?.step ?? 'unknown', reason: outcome.failure?.reason ?? 'no reason recorded' };
 }
 
+/** Candidates waiting to be mirrored into a prepared gym, in collection order, at most `maxPerGym` per gym. */
+export function pendingMirrorCandidates(store: Store, gyms: ReadonlyMap<string, unknown>, maxPerGym?: number): ReturnType<Store['candidatesAt']> {
+  const perGym = new Map<string, number>();
+  return store.candidatesAt('pending-mirror').filter((candidate) => {
+    if (!gyms.has(candidate.gym)) return false;
+    const count = (perGym.get(candidate.gym) ?? 0) + 1;
+    perGym.set(candidate.gym, count);
+    return maxPerGym === undefined || count <= maxPerGym;
+  });
+}
+
 /**
  * Mirror every candidate waiting for it. Each in-flight candidate works on its own working copy
  * of its gym; model calls and test runs are bounded separately by the model and runtime given.
@@ -77,13 +88,7 @@ export async function mirrorStage(input: {
   reporter: PipelineReporter;
 }): Promise<{ verified: number; leftPending: number }> {
   const { store, reporter } = input;
-  const perGym = new Map<string, number>();
-  const pending = store.candidatesAt('pending-mirror').filter((candidate) => {
-    if (!input.gyms.has(candidate.gym)) return false;
-    const count = (perGym.get(candidate.gym) ?? 0) + 1;
-    perGym.set(candidate.gym, count);
-    return input.maxCandidatesPerGym === undefined || count <= input.maxCandidatesPerGym;
-  });
+  const pending = pendingMirrorCandidates(store, input.gyms, input.maxCandidatesPerGym);
   reporter.onEvent({ type: 'stage-start', stage: 'mirror', total: pending.length });
   const limit = pLimit(input.concurrency);
   let verified = 0;

@@ -2,7 +2,7 @@ import { Job, Queue } from 'bullmq';
 import { describeError } from '../core/errors.js';
 import type { PreparedGym } from '../gym/types.js';
 import type { PipelineReporter } from '../pipeline/events.js';
-import { instanceIdFor } from '../pipeline/mirror-stage.js';
+import { instanceIdFor, pendingMirrorCandidates } from '../pipeline/mirror-stage.js';
 import type { StoredCandidate, Store } from '../store/store.js';
 import { MIRROR_QUEUE_NAME, openRedis, type QueueLocation } from './connection.js';
 import { MIRROR_JOB_SCHEMA_VERSION, mirrorJobId, parseMirrorJobResult, type MirrorJobData, type MirrorJobResult } from './mirror-job.js';
@@ -76,13 +76,7 @@ export function writeMirrorResult(store: Store, candidateId: number, result: Mir
  */
 export async function queueMirrorStage(input: QueueMirrorStageInput): Promise<{ verified: number; leftPending: number }> {
   const { store, reporter } = input;
-  const perGym = new Map<string, number>();
-  const pending = store.candidatesAt('pending-mirror').filter((candidate) => {
-    if (!input.gyms.has(candidate.gym)) return false;
-    const count = (perGym.get(candidate.gym) ?? 0) + 1;
-    perGym.set(candidate.gym, count);
-    return input.maxCandidatesPerGym === undefined || count <= input.maxCandidatesPerGym;
-  });
+  const pending = pendingMirrorCandidates(store, input.gyms, input.maxCandidatesPerGym);
   reporter.onEvent({ type: 'stage-start', stage: 'mirror', total: pending.length });
   let isDisconnected = false;
   const redis = openRedis(input.location, (error) => {
