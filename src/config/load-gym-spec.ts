@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isGitBundleFile } from '../gym/gym-source.js';
 import { SweMirrorError } from '../core/errors.js';
+import { isGitBundleFile } from '../core/git-bundle.js';
 import { gymSpecSchema, type GymSpec } from './gym-spec.js';
 import { parseYamlWithSchema } from './validate.js';
 

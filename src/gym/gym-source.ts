@@ -1,32 +1,19 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { cp, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { LoadedGymSpec } from '../config/load-gym-spec.js';
 import { DETERMINISTIC_COMMIT_ENVIRONMENT, runGit } from '../core/git.js';
+import { isGitBundleFile } from '../core/git-bundle.js';
+
+export { isGitBundleFile };
 
 /** Build artefacts never copied from, nor hashed in, a plain-directory gym. */
 const ARTEFACT_DIRECTORIES = new Set(['.git', 'node_modules', 'target', '.venv', 'venv', '__pycache__', '.pytest_cache']);
 
 export type GymSourceKind = 'remote' | 'local-git' | 'local-bundle' | 'local-directory';
 
-/** Whether a file starts with a git bundle header (`# v2 git bundle` or `# v3 git bundle`). */
-export function isGitBundleFile(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    const descriptor = openSync(file, 'r');
-    try {
-      const header = Buffer.alloc(16);
-      const length = readSync(descriptor, header, 0, header.length, 0);
-      return /^# v[23] git bundle/.test(header.subarray(0, length).toString('latin1'));
-    } finally {
-      closeSync(descriptor);
-    }
-  } catch {
-    return false;
-  }
-}
 
 /** Whether the spec's repo is a URL, a local git repository, a git bundle (as exports write) or a plain directory. */
 export function classifyGymSource(loaded: LoadedGymSpec): GymSourceKind {

@@ -6,7 +6,7 @@ import { tailLines } from './baseline.js';
 import { buildContainerEnvironment } from './gym-environment.js';
 import { isDockerGym } from './gym-runtime.js';
 import { diagnoseInstallFailure } from './install-hints.js';
-import type { GymPrepareEvent } from './prepare.js';
+import type { GymPrepareEvent } from './types.js';
 import type { PreparedGym } from './types.js';
 
 const MEBIBYTE = 1024 * 1024;

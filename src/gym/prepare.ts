@@ -13,7 +13,7 @@ import { diagnoseInstallFailure } from './install-hints.js';
 import { resolveDataDirectory } from './data-dir.js';
 import { withDirectoryLock } from './directory-lock.js';
 import { buildGymEnvironment } from './gym-environment.js';
-import { classifyGymSource, computeSpecHash, materializeGymSource, type GymSourceKind } from './gym-source.js';
+import { classifyGymSource, computeSpecHash, materializeGymSource } from './gym-source.js';
 import { gymDirectoryPath, readPreparedGym, savePreparedGym } from './prepared-gym-store.js';
 import { findIntegrityProblems, sanitizeRepository } from './integrity.js';
 import { resetGymWorkingCopy } from './reset.js';
@@ -21,21 +21,11 @@ import { runGit } from '../core/git.js';
 import { runSuite } from './run-suite.js';
 import { isDockerGym } from './gym-runtime.js';
 import { hasGymImage, prepareDockerGymImage } from './prepare-docker.js';
-import type { PreparedGym } from './types.js';
+import type { GymPrepareEvent, PreparedGym } from './types.js';
 
 export { listPreparedGyms, loadPreparedGym } from './prepared-gym-store.js';
 
-/** Progress of a preparation, for reporters. */
-export type GymPrepareEvent =
-  | { type: 'cached'; gym: PreparedGym }
-  | { type: 'tampered'; problems: string[] }
-  | { type: 'source'; kind: GymSourceKind; from: string; workdir: string }
-  | { type: 'checkout'; commit: string }
-  | { type: 'install'; index: number; total: number; command: string }
-  | { type: 'install-done'; index: number; durationMs: number }
-  | { type: 'baseline-run'; index: number; total: number; durationMs: number; passed: number; failed: number; skipped: number }
-  | { type: 'quarantined'; tests: string[] }
-  | { type: 'prepared'; gym: PreparedGym };
+export type { GymPrepareEvent } from './types.js';
 
 export interface PrepareGymOptions {
   dataDirectory?: string;

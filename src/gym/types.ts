@@ -1,5 +1,6 @@
 import type { LoadedGymSpec } from '../config/load-gym-spec.js';
 import type { GymSpec } from '../config/gym-spec.js';
+import type { GymSourceKind } from './gym-source.js';
 import type { ProcessResult } from '../core/process.js';
 import type { ParsedReport, TestStatusMap } from '../core/tests.js';
 
@@ -42,3 +43,15 @@ export interface SuiteRun {
   process: ProcessResult;
   report: ParsedReport;
 }
+
+/** Progress of a preparation, for reporters. */
+export type GymPrepareEvent =
+  | { type: 'cached'; gym: PreparedGym }
+  | { type: 'tampered'; problems: string[] }
+  | { type: 'source'; kind: GymSourceKind; from: string; workdir: string }
+  | { type: 'checkout'; commit: string }
+  | { type: 'install'; index: number; total: number; command: string }
+  | { type: 'install-done'; index: number; durationMs: number }
+  | { type: 'baseline-run'; index: number; total: number; durationMs: number; passed: number; failed: number; skipped: number }
+  | { type: 'quarantined'; tests: string[] }
+  | { type: 'prepared'; gym: PreparedGym };
