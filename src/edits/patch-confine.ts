@@ -1,5 +1,6 @@
 import { lstat, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { isPathInside } from '../core/paths.js';
 import { SweMirrorError } from '../core/errors.js';
 import { parsePatch, type PatchFileSection } from './patch-parse.js';
 
@@ -17,7 +18,7 @@ export async function assertPatchConfined(workdir: string, patch: string, option
     const createdLink = createdSymlinkTarget(section);
     if (createdLink !== undefined && section.newPath !== null) {
       const target = path.resolve(path.dirname(path.join(root, section.newPath)), createdLink);
-      if (!isInside(root, target)) {
+      if (!isPathInside(target, root, { orEqual: true })) {
         throw escapes(label, section.newPath, `creates a symbolic link to ${createdLink}, outside the repository`);
       }
     }
@@ -50,7 +51,7 @@ async function describeSymlinkProblem(root: string, filePath: string): Promise<s
     if (!stats.isSymbolicLink()) continue;
     const linkText = await readlink(current);
     const target = await realpath(current).catch(() => path.resolve(path.dirname(current), linkText));
-    if (!isInside(root, target)) {
+    if (!isPathInside(target, root, { orEqual: true })) {
       const through = segments.slice(0, position + 1).join('/');
       return `goes through the symbolic link ${through} → ${linkText}, which points outside the repository`;
     }
@@ -65,10 +66,6 @@ function createdSymlinkTarget(section: PatchFileSection): string | undefined {
   return added[0]?.slice(1);
 }
 
-function isInside(root: string, target: string): boolean {
-  const relative = path.relative(root, target);
-  return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
-}
 
 function escapes(label: string, filePath: string, problem: string): SweMirrorError {
   return new SweMirrorError({

@@ -108,7 +108,7 @@ export async function probeCgroups(): Promise<CgroupSupport> {
       // Not writable for us (no delegation): this hierarchy is not used.
       continue;
     }
-    await removeStaleGroups(hierarchy.directory);
+    await removeStaleGroups(hierarchy);
   }
   const memory = usable.some((hierarchy) => hierarchy.controllers.has('memory'));
   const pids = usable.some((hierarchy) => hierarchy.controllers.has('pids'));
@@ -206,12 +206,13 @@ async function emptyGroup(hierarchy: Hierarchy, directory: string): Promise<void
 }
 
 /** Groups left by a swe-mirror process that was killed (-9) before it could remove them. */
-async function removeStaleGroups(directory: string): Promise<void> {
+async function removeStaleGroups(hierarchy: Hierarchy): Promise<void> {
+  const { directory } = hierarchy;
   const entries = await readdir(directory).catch(() => [] as string[]);
   for (const entry of entries) {
     const owner = /^swe-mirror-(\d+)-\d+$/.exec(entry)?.[1];
     if (owner === undefined || isAlive(Number(owner))) continue;
-    await emptyGroup({ version: 1, directory, controllers: new Set() }, path.join(directory, entry));
+    await emptyGroup(hierarchy, path.join(directory, entry));
     await rmdir(path.join(directory, entry)).catch(() => undefined);
   }
 }

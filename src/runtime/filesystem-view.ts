@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { isPathInside } from '../core/paths.js';
 import { TOOLCHAIN_VARIABLES } from './environment.js';
 
 /** System directories a sandbox shows read-only. Nothing else of the host is visible unless a run asks for it. */
@@ -18,17 +19,13 @@ export type ViewEntry =
   | { kind: 'mask-file'; target: string }
   | { kind: 'mask-directory'; target: string };
 
-function isUnder(child: string, parent: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
 
 /**
  * Where a toolchain found on PATH (or named by a toolchain variable) lives: the whole tool root when it sits in
  * a hidden home directory (`/root/.pyenv/shims` → `/root/.pyenv`), the parent of a `bin` directory otherwise.
  */
 function toolchainRoot(directory: string, home: string): string {
-  if (isUnder(directory, home) && directory !== home) {
+  if (isPathInside(directory, home)) {
     const first = path.relative(home, directory).split(path.sep)[0] as string;
     return path.join(home, first);
   }
@@ -42,12 +39,12 @@ export function toolchainDirectories(env: Record<string, string>, home = homedir
   for (const candidate of candidates) {
     const root = toolchainRoot(path.normalize(candidate), home);
     if (root === '/' || root === home || !existsSync(root)) continue;
-    if (SYSTEM_DIRECTORIES.some((system) => isUnder(root, system))) continue;
+    if (SYSTEM_DIRECTORIES.some((system) => isPathInside(root, system, { orEqual: true }))) continue;
     roots.add(root);
   }
   // A root inside another root is already shown.
   const sorted = [...roots].sort((left, right) => left.length - right.length);
-  return sorted.filter((root, index) => !sorted.slice(0, index).some((outer) => isUnder(root, outer)));
+  return sorted.filter((root, index) => !sorted.slice(0, index).some((outer) => isPathInside(root, outer, { orEqual: true })));
 }
 
 /** The read-only part of a sandbox: system directories (secrets masked) and the toolchains the environment names. */

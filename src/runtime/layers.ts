@@ -3,6 +3,7 @@ import { lstatSync, realpathSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SweMirrorError } from '../core/errors.js';
+import { isPathInside } from '../core/paths.js';
 import type { RunLayer } from '../core/process.js';
 import type { SandboxMount } from './sandbox-arguments.js';
 
@@ -34,8 +35,9 @@ export interface PreparedLayers {
 }
 
 const UNSHARE = 'unshare';
-/** Mounts each (options, directory) pair given before `--`, then execs the rest (the probe's launcher). */
-const MOUNT_SCRIPT = 'while [ "$1" != "--" ]; do mount -n -i -t overlay overlay -o "$1" "$2" || exit 125; shift 2; done; shift; exec "$@"';
+/** Shell: mounts each (options, directory) pair given before `--`, and shifts past the `--`. The run's launcher uses it too. */
+export const OVERLAY_MOUNT_LOOP = 'while [ "$1" != "--" ]; do mount -n -i -t overlay overlay -o "$1" "$2" || exit 125; shift 2; done; shift';
+const MOUNT_SCRIPT = `${OVERLAY_MOUNT_LOOP}; exec "$@"`;
 const COLLECT_LIMIT_BYTES = 512 * 1024 * 1024;
 
 let mechanismCheck: LayerMechanism | undefined;
@@ -129,14 +131,10 @@ function commonAncestor(paths: string[]): string | undefined {
   return common === '' ? undefined : common;
 }
 
-function isInside(child: string, parent: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
-}
 
 /** Read what the run left at `file`, refusing anything that is not a regular file inside the layer (symlinks included). */
 async function collectFile(made: MadeLayer[], file: string): Promise<Buffer | undefined> {
-  const owner = [...made].sort((left, right) => right.layer.target.length - left.layer.target.length).find((entry) => isInside(file, entry.layer.target));
+  const owner = [...made].sort((left, right) => right.layer.target.length - left.layer.target.length).find((entry) => isPathInside(file, entry.layer.target));
   if (!owner) return undefined;
   const relative = path.relative(owner.layer.target, file);
   for (const root of owner.written === owner.layer.source ? [owner.written] : [owner.written, owner.layer.source]) {
@@ -155,7 +153,7 @@ async function collectFile(made: MadeLayer[], file: string): Promise<Buffer | un
     } catch {
       return undefined;
     }
-    if (!isInside(real, realpathSync(root)) || stats.size > COLLECT_LIMIT_BYTES) return undefined;
+    if (!isPathInside(real, realpathSync(root)) || stats.size > COLLECT_LIMIT_BYTES) return undefined;
     return readFile(real);
   }
   return undefined;

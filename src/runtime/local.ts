@@ -1,15 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SweMirrorError } from '../core/errors.js';
+import { isPathInside } from '../core/paths.js';
 import type { ProcessResult, RunOptions, Runtime } from '../core/process.js';
 import { bubblewrapProgram } from './bwrap-program.js';
 import { createRunCgroup, probeCgroups, type RunCgroup } from './cgroup.js';
 import { buildRunEnvironment } from './environment.js';
 import { readOnlyView } from './filesystem-view.js';
-import { prepareLayers, probeLayerMechanism, type LayerMechanism, type PreparedLayers } from './layers.js';
+import { OVERLAY_MOUNT_LOOP, prepareLayers, probeLayerMechanism, type LayerMechanism, type PreparedLayers } from './layers.js';
 import { discardScratch, makeScratch } from './scratch.js';
 import { looksOutOfMemory } from './out-of-memory.js';
 import { DEFAULT_OUTPUT_LIMIT_BYTES, OutputCapture } from './output-capture.js';
@@ -40,7 +41,7 @@ const SANDBOX_TEMP = '/tmp';
 const LAUNCH_SCRIPT = [
   'while [ "$1" != "--" ]; do printf "%s" "$$" > "$1" || exit 125; shift; done; shift',
   'if [ "$1" != "-" ]; then ulimit -d "$1" || exit 125; fi; shift',
-  'while [ "$1" != "--" ]; do mount -n -i -t overlay overlay -o "$1" "$2" || exit 125; shift 2; done; shift',
+  OVERLAY_MOUNT_LOOP,
   'exec "$@"',
 ].join('\n');
 const KIBIBYTE = 1024;
@@ -124,7 +125,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions = {}): Runtime {
     const sandboxed = await useBubblewrap();
     const { missing } = await describeProtections();
     const cwd = path.resolve(runOptions.cwd);
-    const inLayer = sandboxed && (runOptions.layers ?? []).some((layer) => isInsideOrEqual(cwd, path.resolve(layer.target ?? layer.source)));
+    const inLayer = sandboxed && (runOptions.layers ?? []).some((layer) => isPathInside(cwd, path.resolve(layer.target ?? layer.source), { orEqual: true }));
     if (!inLayer && (!existsSync(cwd) || !statSync(cwd).isDirectory())) {
       throw new SweMirrorError({
         code: 'RUNTIME_CWD_MISSING',
@@ -156,7 +157,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions = {}): Runtime {
         const mechanism: LayerMechanism = await probeLayerMechanism(scratchRoot);
         layers = await prepareLayers(runOptions.layers ?? [], scratch, mechanism);
         const mounts: SandboxMount[] = [...layers.mounts];
-        const covered = (target: string): boolean => mounts.some((mount) => isInsideOrEqual(target, mount.target));
+        const covered = (target: string): boolean => mounts.some((mount) => isPathInside(target, mount.target, { orEqual: true }));
         for (const writable of [cwd, ...(runOptions.writablePaths ?? []).map((entry) => path.resolve(entry))]) {
           if (covered(writable)) continue;
           await mkdir(writable, { recursive: true });
@@ -206,13 +207,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions = {}): Runtime {
   return { name: 'local', mountsLayers: choice !== 'none' && checkBubblewrap(), run, describeProtections };
 }
 
-function isInsideOrEqual(child: string, parent: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
 
 async function readInPlace(file: string): Promise<Buffer | undefined> {
-  const { readFile, lstat } = await import('node:fs/promises');
   const stats = await lstat(file).catch(() => undefined);
   return stats?.isFile() ? readFile(file) : undefined;
 }
