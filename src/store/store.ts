@@ -42,6 +42,21 @@ function now(): string {
   return new Date().toISOString();
 }
 
+/** The store's schema version; a store newer than this code is closed and refused (STORE_TOO_NEW) with `hint`. */
+function readSchemaVersion(database: Database.Database, file: string, hint: string): number {
+  const current = database.pragma('user_version', { simple: true }) as number;
+  if (current > LATEST_SCHEMA_VERSION) {
+    database.close();
+    throw new SweMirrorError({
+      code: 'STORE_TOO_NEW',
+      kind: 'user',
+      message: `The store ${file} has schema version ${current}, but this swe-mirror knows versions up to ${LATEST_SCHEMA_VERSION}.`,
+      hint,
+    });
+  }
+  return current;
+}
+
 /** The embedded SQLite store: every pipeline stage's results, resumable after a kill. */
 export class Store {
   readonly database: Database.Database;
@@ -82,16 +97,7 @@ export class Store {
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
-    const current = database.pragma('user_version', { simple: true }) as number;
-    if (current > LATEST_SCHEMA_VERSION) {
-      database.close();
-      throw new SweMirrorError({
-        code: 'STORE_TOO_NEW',
-        kind: 'user',
-        message: `The store ${file} has schema version ${current}, but this swe-mirror knows versions up to ${LATEST_SCHEMA_VERSION}.`,
-        hint: 'Upgrade swe-mirror, or point --store at a new file.',
-      });
-    }
+    const current = readSchemaVersion(database, file, 'Upgrade swe-mirror, or point --store at a new file.');
     for (const migration of MIGRATIONS) {
       if (migration.version <= current) continue;
       database.transaction(() => {
@@ -116,16 +122,7 @@ export class Store {
         cause,
       });
     }
-    const current = database.pragma('user_version', { simple: true }) as number;
-    if (current > LATEST_SCHEMA_VERSION) {
-      database.close();
-      throw new SweMirrorError({
-        code: 'STORE_TOO_NEW',
-        kind: 'user',
-        message: `The store ${file} has schema version ${current}, but this swe-mirror knows versions up to ${LATEST_SCHEMA_VERSION}.`,
-        hint: 'Upgrade swe-mirror to read this store.',
-      });
-    }
+    const current = readSchemaVersion(database, file, 'Upgrade swe-mirror to read this store.');
     if (current === 0) {
       database.close();
       throw new SweMirrorError({
