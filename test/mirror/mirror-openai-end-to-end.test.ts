@@ -12,8 +12,9 @@ import { mirrorCandidate } from '../../src/mirror/mirror-candidate.js';
 import type { AttemptLog } from '../../src/mirror/types.js';
 import { createLocalRuntime } from '../../src/runtime/local.js';
 import { startScriptedOpenAiServer, type ScriptedHttpResponse, type ScriptedServer } from '../../src/testing/openai-server.js';
-import { DISTILLED_PATTERN, FIXTURE_GYMS, PYTHON, SOURCE_PR, prepareFixtureGym } from './mirror-fixtures.js';
+import { DISTILLED_PATTERN, FIXTURE_GYMS, SOURCE_PR, prepareFixtureGym } from './mirror-fixtures.js';
 import { writeFile } from 'node:fs/promises';
+import { PYTHON_ANSWERS } from '../support/pipeline-cli.js';
 
 /** Which loop step an OpenAI request belongs to, read from its first user message (the template's own words). */
 function stepOf(body: unknown): string {
@@ -28,18 +29,9 @@ function stepOf(body: unknown): string {
   return 'unknown';
 }
 
-const ANSWERS: Record<string, string> = {
-  distill: DISTILLED_PATTERN,
-  'test-localize': PYTHON.testLocalize,
-  'test-generate': PYTHON.testGenerate,
-  'mirror-localize': PYTHON.mirrorLocalize,
-  'mirror-generate': PYTHON.mirrorGenerate,
-  statement: PYTHON.statement,
-};
-
-/** Answer each step from ANSWERS, except for the scripted special replies given per request index. */
+/** Answer each step from PYTHON_ANSWERS, except for the scripted special replies given per request index. */
 function scriptedReplies(special: Record<number, ScriptedHttpResponse> = {}) {
-  return (body: unknown, index: number): ScriptedHttpResponse | string => special[index] ?? ANSWERS[stepOf(body)] ?? 'unexpected request';
+  return (body: unknown, index: number): ScriptedHttpResponse | string => special[index] ?? PYTHON_ANSWERS[stepOf(body)] ?? 'unexpected request';
 }
 
 const servers: ScriptedServer[] = [];

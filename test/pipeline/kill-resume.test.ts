@@ -1,52 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPromptTemplate, MIRROR_PROMPTS } from '../../src/prompts/templates.js';
 import { Store } from '../../src/store/store.js';
 import { startScriptedOpenAiServer, type ScriptedServer } from '../../src/testing/index.js';
-import { DISTILLED_PATTERN, PYTHON, SOURCE_PR } from '../mirror/mirror-fixtures.js';
+import { buildStepRouter, PYTHON_ANSWERS, runCli, stepOf, writePipelineConfig, type CliResult } from '../support/pipeline-cli.js';
 
 // Slow: two real pipeline runs of the python fixture gym, one of them killed with SIGKILL mid-way.
-const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** The first words of each prompt's user message (up to its first placeholder) → the step. */
-async function buildStepRouter(): Promise<(userMessage: string) => string> {
-  const prefixes: Array<[string, string]> = [];
-  for (const name of MIRROR_PROMPTS) prefixes.push([loadPromptTemplate(name).user.split('{{')[0]!.trim(), name]);
-  prefixes.push([loadPromptTemplate('filter-mirrorability').user.split('{{')[0]!.trim(), 'filter-mirrorability']);
-  return (userMessage) => {
-    const match = prefixes.find(([prefix]) => userMessage.trim().startsWith(prefix));
-    if (!match) throw new Error(`no step matches the request: ${userMessage.slice(0, 80)}`);
-    return match[1];
-  };
-}
-
-const ANSWERS: Record<string, string> = {
-  'filter-mirrorability': '{"mirrorable": true, "reason": "The gym compares pre-release identifiers too."}',
-  distill: DISTILLED_PATTERN,
-  'test-localize': PYTHON.testLocalize,
-  'test-generate': PYTHON.testGenerate,
-  'mirror-localize': PYTHON.mirrorLocalize,
-  'mirror-generate': PYTHON.mirrorGenerate,
-  statement: PYTHON.statement,
-};
-
-function multiSweBenchRow(number: number, title: string): string {
-  return JSON.stringify({
-    org: 'example',
-    repo: 'versionkit',
-    number,
-    title,
-    body: `Fixes #${number - 10}.`,
-    fix_patch: SOURCE_PR.diff,
-    test_patch: '',
-    resolved_issues: [{ number: number - 10, title: SOURCE_PR.issues[0]!.title, body: SOURCE_PR.issues[0]!.body }],
-  });
-}
 
 interface Harness {
   server: ScriptedServer;
@@ -58,35 +20,15 @@ function hashBody(body: unknown): string {
   return createHash('sha256').update(JSON.stringify((body as { messages: unknown }).messages)).digest('hex').slice(0, 16);
 }
 
-async function writeConfig(directory: string, serverUrl: string): Promise<string> {
-  const prs = path.join(directory, 'prs.jsonl');
-  await writeFile(prs, `${multiSweBenchRow(412, SOURCE_PR.title)}\n${multiSweBenchRow(413, 'Sort release candidates numerically')}\n`);
-  const config = path.join(directory, 'swe-mirror.yaml');
-  await writeFile(
-    config,
-    [
-      `output: ${path.join(directory, 'out')}`,
-      `gyms: [${path.join(repositoryRoot, 'test/fixtures/gyms/python-pytest/gym.yaml')}]`,
-      `sources: [{ type: jsonl, path: ${prs} }]`,
-      `model: { provider: openai, model: scripted, baseUrl: "${serverUrl}", maxRetries: 0, timeoutSeconds: 600 }`,
-      'verify: { repeats: { run: 1, test: 2, fix: 2 } }',
-      'concurrency: { model: 1, tests: 1 }',
-    ].join('\n'),
-  );
-  return config;
+/** Two PRs (412, 413) into the python fixture gym, test and fix states run twice. */
+function writeConfig(directory: string, serverUrl: string): Promise<string> {
+  return writePipelineConfig(directory, serverUrl, { prCount: 2, repeats: { run: 1, test: 2, fix: 2 } });
 }
 
-function runCli(config: string, dataDirectory: string, harness?: Harness): Promise<{ code: number | null; signal: string | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', '--config', config, '--progress', 'plain'], {
-      cwd: repositoryRoot,
-      env: { ...process.env, SWE_MIRROR_DATA_DIR: dataDirectory },
-    });
-    if (harness?.killAt) harness.killAt.child = child;
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('close', (code, signal) => resolve({ code, signal, output }));
+function runRun(config: string, dataDirectory: string, harness?: Harness): Promise<CliResult> {
+  return runCli(['run', '--config', config, '--progress', 'plain'], {
+    env: { SWE_MIRROR_DATA_DIR: dataDirectory },
+    ...(harness?.killAt ? { onSpawn: (child: ChildProcess) => (harness.killAt!.child = child) } : {}),
   });
 }
 
@@ -110,7 +52,7 @@ describe('swe-mirror run, killed with SIGKILL and run again', { timeout: 600_000
   let dataDirectory: string;
 
   beforeAll(async () => {
-    const routeStep = await buildStepRouter();
+    const routeStep = buildStepRouter();
     harness.server = await startScriptedOpenAiServer({
       responses: (body) => {
         harness.hashes.push(hashBody(body));
@@ -119,9 +61,7 @@ describe('swe-mirror run, killed with SIGKILL and run again', { timeout: 600_000
           harness.killAt.child?.kill('SIGKILL');
           return { text: 'never delivered', delayMs: 5_000 };
         }
-        const messages = (body as { messages: Array<{ role: string; content: string }> }).messages;
-        const user = messages.find((message) => message.role === 'user')?.content ?? '';
-        return ANSWERS[routeStep(user)] ?? 'no answer';
+        return PYTHON_ANSWERS[stepOf(body, routeStep)] ?? 'no answer';
       },
     });
     dataDirectory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-kill-data-'));
@@ -134,7 +74,7 @@ describe('swe-mirror run, killed with SIGKILL and run again', { timeout: 600_000
   it('loses nothing, duplicates nothing and repeats no answered model call', async () => {
     // Reference: one uninterrupted run.
     const referenceDirectory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-kill-ref-'));
-    const reference = await runCli(await writeConfig(referenceDirectory, harness.server.url), dataDirectory);
+    const reference = await runRun(await writeConfig(referenceDirectory, harness.server.url), dataDirectory);
     expect(reference.code, reference.output).toBe(0);
     const referenceHashes = [...harness.hashes];
     const expected = readStore(path.join(referenceDirectory, 'out', 'state.sqlite'));
@@ -147,14 +87,14 @@ describe('swe-mirror run, killed with SIGKILL and run again', { timeout: 600_000
     harness.killAt = { index: killIndex };
     const directory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-kill-run-'));
     const config = await writeConfig(directory, harness.server.url);
-    const killed = await runCli(config, dataDirectory, harness);
+    const killed = await runRun(config, dataDirectory, harness);
     expect(killed.signal).toBe('SIGKILL');
     const killedHashes = [...harness.hashes];
     expect(killedHashes).toHaveLength(killIndex + 1);
     harness.killAt = undefined;
 
     harness.hashes.length = 0;
-    const resumed = await runCli(config, dataDirectory);
+    const resumed = await runRun(config, dataDirectory);
     expect(resumed.code, resumed.output).toBe(0);
     const resumedHashes = [...harness.hashes];
 

@@ -62,7 +62,11 @@ function multiSweBenchRow(number: number, title: string): string {
 }
 
 /** Write prs.jsonl (`prCount` rows) and swe-mirror.yaml for the python fixture gym and a scripted OpenAI server; returns the config path. */
-export async function writePipelineConfig(directory: string, serverUrl: string, options: { prCount?: number; outputDirectory?: string; extraLines?: string[] } = {}): Promise<string> {
+export async function writePipelineConfig(
+  directory: string,
+  serverUrl: string,
+  options: { prCount?: number; outputDirectory?: string; repeats?: { run: number; test: number; fix: number }; extraLines?: string[] } = {},
+): Promise<string> {
   const prs = path.join(directory, 'prs.jsonl');
   const titles = [SOURCE_PR.title, 'Sort release candidates numerically'];
   const rows = Array.from({ length: options.prCount ?? 1 }, (_, index) => multiSweBenchRow(412 + index, titles[index % titles.length]!));
@@ -75,7 +79,7 @@ export async function writePipelineConfig(directory: string, serverUrl: string, 
       `gyms: [${PYTHON_GYM_SPEC}]`,
       `sources: [{ type: jsonl, path: ${prs} }]`,
       `model: { provider: openai, model: scripted, baseUrl: "${serverUrl}", maxRetries: 0, timeoutSeconds: 600 }`,
-      'verify: { repeats: { run: 1, test: 1, fix: 1 } }',
+      `verify: { repeats: { run: ${options.repeats?.run ?? 1}, test: ${options.repeats?.test ?? 1}, fix: ${options.repeats?.fix ?? 1} } }`,
       'concurrency: { model: 1, tests: 1 }',
       ...(options.extraLines ?? []),
     ].join('\n'),
