@@ -1,6 +1,7 @@
 import { SweMirrorError } from '../core/errors.js';
-import { resolveModelConfig } from '../llm/model-config.js';
-import type { RunPipelineOptions } from '../pipeline/run-pipeline.js';
+import type { LoadedRunConfig } from '../config/run-config.js';
+import type { ChatModel } from '../core/model.js';
+import { resolveModelConfig, type ModelFlags } from '../llm/model-config.js';
 import type { UnsafeNoSandboxSetting } from '../pipeline/sandbox-policy.js';
 import { assertQueueReachable, type QueueLocation } from './connection.js';
 import type { ModelRateLimit } from './model-rate-limit.js';
@@ -15,12 +16,22 @@ export interface RunQueueOptions {
   modelRateLimit?: ModelRateLimit;
 }
 
+/** The parts of a run's options a coordinator's plan reads (a subset of `RunPipelineOptions`, named here so neither imports the other). */
+export interface QueueRunInput {
+  loaded: LoadedRunConfig;
+  modelFlags?: ModelFlags;
+  modelOptions?: { recordPath?: string; replayPath?: string; noCache?: boolean };
+  model?: ChatModel;
+  unsafeNoSandbox?: boolean;
+  queue: RunQueueOptions;
+}
+
 /**
  * Check that a run can be a coordinator and work out what every job carries: the resolved model
  * config (never its key), the replay file, the verify and budget settings. Refuses what a worker
  * cannot do for it (an injected model, a recording), and fails fast when Redis does not answer.
  */
-export async function planQueueRun(options: RunPipelineOptions & { queue: RunQueueOptions }): Promise<MirrorJobSettings> {
+export async function planQueueRun(options: QueueRunInput): Promise<MirrorJobSettings> {
   const { loaded } = options;
   const config = loaded.config;
   if (options.model) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { SourcePR, Task } from '../core/records.js';
 import type { ModelConfig } from '../llm/model-config.js';
+import type { ModelCallRow } from '../store/store.js';
 import type { UnsafeNoSandboxSetting } from '../pipeline/sandbox-policy.js';
 import type { ModelRateLimit } from './model-rate-limit.js';
 
@@ -36,17 +37,8 @@ export interface MirrorJobData {
   unsafeNoSandbox: UnsafeNoSandboxSetting;
 }
 
-/** A model call made inside a job, as the coordinator records it in the store. */
-export interface JobModelCall {
-  step: string;
-  model: string;
-  requestHash: string;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  latencyMs: number;
-  cached: boolean;
-}
+/** A model call made inside a job, as the coordinator records it in the store (tied to the candidate there). */
+export type JobModelCall = Omit<ModelCallRow, 'candidateId'>;
 
 /** A job's return value: the outcome exactly as the local mirror stage would store it. */
 export interface MirrorJobResult {

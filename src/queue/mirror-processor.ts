@@ -11,6 +11,7 @@ import { leaseWorkingCopy, type WorkingCopyLease } from '../gym/working-copies.j
 import { withCallObserver } from '../llm/call-observer.js';
 import { createModel } from '../llm/create-model.js';
 import { mirrorCandidate } from '../mirror/mirror-candidate.js';
+import { modelCallRowOf } from '../pipeline/candidate-model.js';
 import { limitRuntime } from '../pipeline/limits.js';
 import { lossOf, taskFromOutcome } from '../pipeline/mirror-stage.js';
 import { decideSandbox, type SandboxDecision } from '../pipeline/sandbox-policy.js';
@@ -106,18 +107,7 @@ function modelFor(context: WorkerContext, data: MirrorJobData, calls: JobModelCa
         ...(request.maxTokens === undefined ? { maxTokens: config.maxTokens } : {}),
       }),
   };
-  return withCallObserver(defaulted, (record) => {
-    calls.push({
-      step: record.step ?? 'unknown',
-      model: record.model,
-      requestHash: record.requestHash,
-      inputTokens: record.inputTokens,
-      outputTokens: record.outputTokens,
-      costUsd: record.costUsd,
-      latencyMs: record.latencyMs,
-      cached: record.cached,
-    });
-  });
+  return withCallObserver(defaulted, (record) => calls.push(modelCallRowOf(record)));
 }
 
 /**
