@@ -92,6 +92,28 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX tasks_listing ON tasks (duplicate_of, created_at, instance_id);
     `,
   },
+  {
+    version: 3,
+    description: 'run state (why the last run stopped: a budget reached) and faithfulness judgements of tasks',
+    sql: `
+      -- Small facts about the run as a whole, one JSON value per key (e.g. 'stop': the budget that stopped the last run).
+      CREATE TABLE run_state (
+        key TEXT PRIMARY KEY,
+        value_json TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      -- The LLM judge's grade of a task against its source PR and issue (high | moderate | inconsistent).
+      CREATE TABLE judgements (
+        instance_id TEXT PRIMARY KEY,
+        consistency TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_version INTEGER NOT NULL,
+        cost_usd REAL NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
