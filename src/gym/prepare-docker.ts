@@ -70,7 +70,7 @@ export async function prepareDockerGymImage(
       code: 'GYM_INSTALL_FAILED',
       kind: 'user',
       message: `${step} of gym ${spec.name} ${why} in a container of ${baseImage}: ${failed.command}\n--- last lines of ${failed.logPath} ---\n${tail}`,
-      hint: `${diagnoseInstallFailure(failed.command, tail) ?? `Fix the install command (or the image) in ${loaded.specPath}.`} Full log: ${failed.logPath}; then run gym prepare again.`,
+      hint: `${diagnoseInstallFailure(failed.command, tail, { workdir }) ?? `Fix the install command (or the image) in ${loaded.specPath}.`} Full log: ${failed.logPath}; then run gym prepare again.`,
       details: { logPath: failed.logPath, exitCode: result.exitCode, command: failed.command },
     });
   }

@@ -144,7 +144,7 @@ async function runInstall(
         code: 'GYM_INSTALL_FAILED',
         kind: 'user',
         message: `Install command ${index + 1}/${commands.length} of gym ${loaded.spec.name} ${why}: ${command}\n--- last lines of ${logPath} ---\n${tail}`,
-        hint: `${diagnoseInstallFailure(command, tail) ?? `Fix the install command in ${loaded.specPath}.`} Full log: ${logPath}; then run gym prepare again.`,
+        hint: `${diagnoseInstallFailure(command, tail, { workdir }) ?? `Fix the install command in ${loaded.specPath}.`} Full log: ${logPath}; then run gym prepare again.`,
         details: { logPath, exitCode: result.exitCode, command },
       });
     }
