@@ -156,4 +156,6 @@ export interface Task {
   createdAt: string;
   /** How its verification runs were isolated; absent in tasks stored before swe-mirror recorded it. */
   sandbox?: SandboxRecord;
+  /** Which distinct usable mirror answer of its candidate it came from (0 the first; `mirror.samples` > 1 gives more); absent means 0. */
+  variant?: number;
 }

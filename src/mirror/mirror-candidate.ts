@@ -5,13 +5,14 @@ import { invertPatch } from '../edits/patch.js';
 import { withWorkingCopy } from '../gym/working-copies.js';
 import { verifyTask } from '../verify/verify-task.js';
 import { evaluateBugPattern, distillValues } from './distill.js';
-import { createMirrorAnswerEvaluator } from './generate-mirror.js';
-import { createTestAnswerEvaluator } from './generate-tests.js';
+import { hashFixContent } from '../dataset/fix-content.js';
+import { createMirrorAnswerEvaluator, type GeneratedMirror } from './generate-mirror.js';
+import { createTestAnswerEvaluator, type GeneratedTests } from './generate-tests.js';
 import { evaluateMirrorLocalization, evaluateTestLocalization } from './localize.js';
-import { recordStep, runModelStep, type StepContext } from './model-step.js';
+import { recordStep, runModelStep, type StepContext, type StepResult } from './model-step.js';
 import { describeMirrorPrompts, loadPromptTemplate, renderPromptTemplate } from '../prompts/templates.js';
 import { formatFileContents, formatIssueText, formatRepositoryTree, listTrackedFiles, loadStyleExamples, truncateText } from './repository-context.js';
-import type { AttemptLog, MirrorInput, MirrorOutcome, MirrorStep, VerifyFunction } from './types.js';
+import type { AttemptLog, MirrorInput, MirrorOutcome, MirrorStep, MirrorVariant, VerifyFunction } from './types.js';
 import { resetWorkspace, type Workspace } from './workspace.js';
 import { evaluateStatement } from './write-statement.js';
 
@@ -89,6 +90,10 @@ async function runSteps(input: MirrorInput, context: StepContext, workspace: Wor
     if (result.ok) return result.value;
     throw new StepFailure(step, result.reason, rejectOn !== undefined && result.code === rejectOn);
   };
+  const expectAll = <T>(step: MirrorStep, result: StepResult<T>): { value: T; others?: T[] } => {
+    if (result.ok) return result;
+    throw new StepFailure(step, result.reason, false);
+  };
 
   const bugPattern = expect(
     'distill',
@@ -138,7 +143,7 @@ async function runSteps(input: MirrorInput, context: StepContext, workspace: Wor
   );
   log.localization = { ...localization, mirrorFiles };
 
-  const mirror = expect(
+  const mirror = expectAll(
     'mirror-generate',
     await runModelStep(
       context,
@@ -152,13 +157,38 @@ async function runSteps(input: MirrorInput, context: StepContext, workspace: Wor
         test_globs: testGlobs.join(', '),
       }),
       createMirrorAnswerEvaluator(workspace, tests, { isStrict: input.verifyOptions?.strict ?? false }),
+      { distinctKey: (value) => hashFixContent(value.mirrorPatch) },
     ),
   );
-  log.failingTests = mirror.failingTests;
-  log.commentsStripped = mirror.commentsStripped;
+  log.failingTests = mirror.value.failingTests;
+  log.commentsStripped = mirror.value.commentsStripped;
   await resetWorkspace(workspace);
-  const patches = { mirror: mirror.mirrorPatch, test: tests.testPatch, fix: invertPatch(mirror.mirrorPatch) };
 
+  // With several samples, each distinct usable mirror answer becomes its own task (statement, verification).
+  const mirrors = [mirror.value, ...(mirror.others ?? [])];
+  const variants: MirrorVariant[] = [];
+  for (const [index, value] of mirrors.entries()) {
+    const variantContext: StepContext = mirrors.length > 1 ? { ...context, variant: index } : context;
+    variants.push(await finishVariant(input, variantContext, workspace, tests, value, index));
+  }
+  const primary = variants.find((variant) => variant.status === 'verified') ?? (variants[0] as MirrorVariant);
+  const { index: _index, ...fields } = primary;
+  return { ...fields, variants };
+}
+
+/** Statement and verification of one mirror variant. */
+async function finishVariant(
+  input: MirrorInput,
+  context: StepContext,
+  workspace: Workspace,
+  tests: GeneratedTests,
+  mirror: GeneratedMirror,
+  index: number,
+): Promise<MirrorVariant> {
+  const { gym, source } = input;
+  const language = gym.spec.language;
+  const patches = { mirror: mirror.mirrorPatch, test: tests.testPatch, fix: invertPatch(mirror.mirrorPatch) };
+  const testPatchForPrompt = truncateText(tests.testPatch, PATCH_PROMPT_LIMIT);
   const statementResult = await runModelStep(
     context,
     'statement',
@@ -174,7 +204,7 @@ async function runSteps(input: MirrorInput, context: StepContext, workspace: Wor
   );
   if (!statementResult.ok) {
     const isLeak = statementResult.code === 'STATEMENT_LEAK';
-    return { status: isLeak ? 'rejected' : 'failed', patches, failure: { step: 'statement', reason: statementResult.reason } };
+    return { index, status: isLeak ? 'rejected' : 'failed', patches, failure: { step: 'statement', reason: statementResult.reason } };
   }
   const statement = statementResult.value;
 
@@ -186,7 +216,7 @@ async function runSteps(input: MirrorInput, context: StepContext, workspace: Wor
     runtime: input.runtime,
     workdir: workspace.workdir,
     ...(input.verifyOptions ?? {}),
-    ...(input.logDirectory ? { logDirectory: input.logDirectory } : {}),
+    ...(input.logDirectory ? { logDirectory: index === 0 ? input.logDirectory : `${input.logDirectory}-variant${index + 1}` } : {}),
   });
   const reasons = verdict.reasons.map((reason) => `${reason.rule}: ${reason.message}`);
   recordStep(context, {
@@ -200,10 +230,10 @@ async function runSteps(input: MirrorInput, context: StepContext, workspace: Wor
   });
   if (!verdict.valid) {
     context.emit({ type: 'step-failed', step: 'verify', reason: reasons.join('; ') });
-    return { status: 'rejected', patches, statement, verdict, failure: { step: 'verify', reason: reasons.join('; ') || 'the verifier rejected the task' } };
+    return { index, status: 'rejected', patches, statement, verdict, failure: { step: 'verify', reason: reasons.join('; ') || 'the verifier rejected the task' } };
   }
   context.emit({ type: 'step-done', step: 'verify', try: 0, summary: `${verdict.FAIL_TO_PASS.length} FAIL_TO_PASS, ${verdict.PASS_TO_PASS.length} PASS_TO_PASS` });
-  return { status: 'verified', patches, statement, verdict };
+  return { index, status: 'verified', patches, statement, verdict };
 }
 
 function render(name: Parameters<typeof loadPromptTemplate>[0], values: Record<string, string>) {

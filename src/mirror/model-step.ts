@@ -9,7 +9,16 @@ export type AnswerEvaluation<T> =
   | { ok: true; value: T; parsed?: unknown; details?: Record<string, unknown>; summary?: string }
   | { ok: false; feedback: string; parsed?: unknown; details?: Record<string, unknown>; code?: string };
 
-export type StepResult<T> = { ok: true; value: T } | { ok: false; reason: string; code?: string };
+/** A step's value; with several samples and `distinctKey`, `others` holds the further distinct usable answers of the same try. */
+export type StepResult<T> = { ok: true; value: T; others?: T[] } | { ok: false; reason: string; code?: string };
+
+export interface StepOptions<T> {
+  /**
+   * Keep every usable sample of the successful try, one per distinct key (the first is `value`, the rest `others`),
+   * instead of stopping at the first usable one: the mirror step's several tasks per candidate.
+   */
+  distinctKey?: (value: T) => string;
+}
 
 /** What every step needs: the model, the budget, and the log it writes to. */
 export interface StepContext {
@@ -17,6 +26,8 @@ export interface StepContext {
   budget: Required<Pick<MirrorBudget, 'retriesPerStep' | 'samples'>> & Pick<MirrorBudget, 'temperature'>;
   log: AttemptLog;
   emit: (event: MirrorEvent) => void;
+  /** Set for the steps that run once per mirror variant; recorded in their entries. */
+  variant?: number;
 }
 
 const FEEDBACK_CLOSING = 'Answer again in the same format as before, with the problem fixed.';
@@ -37,6 +48,7 @@ export async function runModelStep<T>(
   step: MirrorStep,
   prompt: RenderedPrompt,
   evaluate: (answer: string, tryIndex: number) => Promise<AnswerEvaluation<T>>,
+  options: StepOptions<T> = {},
 ): Promise<StepResult<T>> {
   const conversation: ChatMessage[] = [...prompt.messages];
   let lastFeedback: string | undefined;
@@ -77,7 +89,16 @@ export async function runModelStep<T>(
     context.emit({ type: 'model-call', step, try: tryIndex, cached: response.cached, costUsd: response.costUsd, latencyMs: response.latencyMs });
 
     let firstFailure: Extract<AnswerEvaluation<T>, { ok: false }> | undefined;
+    const usable: Array<Extract<AnswerEvaluation<T>, { ok: true }>> = [];
+    const seenKeys = new Set<string>();
+    const seenAnswers = new Set<string>();
     for (const answer of response.texts) {
+      // An identical sample says nothing new: it is not run again.
+      if (seenAnswers.has(answer)) {
+        entry.parsed.push(null);
+        continue;
+      }
+      seenAnswers.add(answer);
       let evaluation: AnswerEvaluation<T>;
       try {
         evaluation = await evaluate(answer, tryIndex);
@@ -88,18 +109,27 @@ export async function runModelStep<T>(
       }
       entry.parsed.push(evaluation.parsed ?? null);
       if (evaluation.ok) {
-        recordStep(context, {
-          step,
-          try: tryIndex,
-          outcome: 'ok',
-          startedAt: startedAt.toISOString(),
-          durationMs: performance.now() - started,
-          ...(evaluation.details ? { details: evaluation.details } : {}),
-        });
-        context.emit({ type: 'step-done', step, try: tryIndex, summary: evaluation.summary ?? 'ok' });
-        return { ok: true, value: evaluation.value };
+        const key = options.distinctKey?.(evaluation.value);
+        if (key !== undefined && seenKeys.has(key)) continue;
+        if (key !== undefined) seenKeys.add(key);
+        usable.push(evaluation);
+        if (options.distinctKey === undefined) break;
+        continue;
       }
       firstFailure ??= evaluation;
+    }
+    const [first, ...others] = usable;
+    if (first) {
+      recordStep(context, {
+        step,
+        try: tryIndex,
+        outcome: 'ok',
+        startedAt: startedAt.toISOString(),
+        durationMs: performance.now() - started,
+        ...(first.details || others.length > 0 ? { details: { ...(first.details ?? {}), ...(others.length > 0 ? { distinctUsableSamples: usable.length } : {}) } } : {}),
+      });
+      context.emit({ type: 'step-done', step, try: tryIndex, summary: `${first.summary ?? 'ok'}${others.length > 0 ? ` (+${others.length} more distinct usable sample${others.length === 1 ? '' : 's'})` : ''}` });
+      return { ok: true, value: first.value, ...(others.length > 0 ? { others: others.map((evaluation) => evaluation.value) } : {}) };
     }
     const failure = firstFailure ?? { ok: false as const, feedback: 'The answer was empty.' };
     entry.error = failure.feedback;
@@ -127,8 +157,8 @@ export async function runModelStep<T>(
 }
 
 /** Record a step that does not talk to the model (verification). */
-export function recordStep(context: Pick<StepContext, 'log'>, entry: StepEntry): void {
-  context.log.steps.push(entry);
+export function recordStep(context: Pick<StepContext, 'log' | 'variant'>, entry: StepEntry): void {
+  context.log.steps.push(context.variant === undefined ? entry : { ...entry, variant: context.variant });
 }
 
 function startCallEntry(context: StepContext, step: MirrorStep, prompt: RenderedPrompt, tryIndex: number, feedback: string | undefined): ModelCallEntry {
@@ -147,6 +177,7 @@ function startCallEntry(context: StepContext, step: MirrorStep, prompt: Rendered
     samples: context.budget.samples,
     transportRetries: 0,
     ...(feedback === undefined ? {} : { feedback }),
+    ...(context.variant === undefined ? {} : { variant: context.variant }),
     answers: [],
     parsed: [],
   };

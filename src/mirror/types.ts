@@ -57,13 +57,28 @@ export interface MirrorPatches {
   fix: string;
 }
 
+/** What became of one distinct usable mirror answer: its own statement and verification. */
+export interface MirrorVariant {
+  /** 0 for the first distinct usable mirror answer, 1 for the next, ... (the order of the samples). */
+  index: number;
+  status: MirrorStatus;
+  patches: MirrorPatches;
+  statement?: string;
+  verdict?: Verdict;
+  failure?: { step: MirrorStep; reason: string };
+}
+
 export interface MirrorOutcome {
+  /** `verified` when at least one variant was verified. */
   status: MirrorStatus;
   attempt: AttemptLog;
+  /** The first verified variant's, else the first variant's (one task per candidate reads only these). */
   patches?: MirrorPatches;
   statement?: string;
   verdict?: Verdict;
   failure?: { step: MirrorStep; reason: string };
+  /** Every distinct usable mirror answer, in sample order, once the mirror step succeeded; more than one only with `samples` > 1. */
+  variants?: MirrorVariant[];
 }
 
 /** One model call of the loop: what was asked (by template and hash), what came back, what we made of it. */
@@ -81,6 +96,8 @@ export interface ModelCallEntry extends LlmCallRecord {
   parsed: unknown[];
   /** Why the call failed, or why its answers were not usable. */
   error?: string;
+  /** For the steps after the mirror step: which variant the call was for. */
+  variant?: number;
 }
 
 /** One try of one step. */
@@ -94,6 +111,8 @@ export interface StepEntry {
   feedback?: string;
   /** Step-specific facts: files, new tests, pre-check command, verdict reasons, ... */
   details?: Record<string, unknown>;
+  /** For the steps after the mirror step: which variant (distinct usable mirror answer) this entry is for. */
+  variant?: number;
 }
 
 /** Everything one mirroring attempt did, for audit and yield analysis. */

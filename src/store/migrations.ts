@@ -114,6 +114,32 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: 'several tasks per candidate (mirror.samples > 1): tasks keyed by (candidate, variant), not by candidate alone',
+    sql: `
+      CREATE TABLE tasks_new (
+        instance_id TEXT PRIMARY KEY,
+        candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+        variant INTEGER NOT NULL DEFAULT 0,  -- which distinct usable mirror answer of the candidate
+        gym TEXT NOT NULL,
+        language TEXT NOT NULL,
+        fail_to_pass_key TEXT NOT NULL,
+        fix_hash TEXT NOT NULL,
+        duplicate_of TEXT,
+        record_json TEXT NOT NULL,
+        schema_version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (candidate_id, variant)
+      );
+      INSERT INTO tasks_new (instance_id, candidate_id, variant, gym, language, fail_to_pass_key, fix_hash, duplicate_of, record_json, schema_version, created_at)
+        SELECT instance_id, candidate_id, 0, gym, language, fail_to_pass_key, fix_hash, duplicate_of, record_json, schema_version, created_at FROM tasks;
+      DROP TABLE tasks;
+      ALTER TABLE tasks_new RENAME TO tasks;
+      CREATE INDEX tasks_gym ON tasks (gym);
+      CREATE INDEX tasks_listing ON tasks (duplicate_of, created_at, instance_id);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -258,7 +258,7 @@ export class Store {
    * Record a mirroring outcome atomically: the attempt log, the final stage and, when verified, the task.
    * A candidate already past `pending-mirror` is left untouched (a resumed run never duplicates).
    */
-  saveMirrorOutcome(candidateId: number, outcome: CandidateOutcome & { attempt: unknown; costUsd: number; task?: Task }): boolean {
+  saveMirrorOutcome(candidateId: number, outcome: CandidateOutcome & { attempt: unknown; costUsd: number; task?: Task; tasks?: readonly Task[] }): boolean {
     let saved = false;
     this.database.transaction(() => {
       const current = this.statement('SELECT stage FROM candidates WHERE id = ?').get(candidateId) as { stage: string } | undefined;
@@ -280,7 +280,7 @@ export class Store {
           now(),
           candidateId,
         );
-      if (outcome.task) this.insertTask(candidateId, outcome.task);
+      for (const task of outcome.tasks ?? (outcome.task ? [outcome.task] : [])) this.insertTask(candidateId, task);
       saved = true;
     })();
     return saved;
@@ -289,12 +289,13 @@ export class Store {
   private insertTask(candidateId: number, task: Task): void {
     this
       .statement(
-        `INSERT INTO tasks (instance_id, candidate_id, gym, language, fail_to_pass_key, fix_hash, duplicate_of, record_json, schema_version, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+        `INSERT INTO tasks (instance_id, candidate_id, variant, gym, language, fail_to_pass_key, fix_hash, duplicate_of, record_json, schema_version, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
       )
       .run(
         task.instanceId,
         candidateId,
+        task.variant ?? 0,
         task.gym,
         task.language,
         JSON.stringify([...task.FAIL_TO_PASS].sort()),
@@ -337,17 +338,18 @@ export class Store {
     }
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     const rows = this
-      .statement(`SELECT record_json, duplicate_of FROM tasks ${where} ORDER BY candidate_id`)
+      .statement(`SELECT record_json, duplicate_of FROM tasks ${where} ORDER BY candidate_id, variant`)
       .all(...parameters) as Array<{ record_json: string; duplicate_of: string | null }>;
     return rows.map((row) => ({ ...(JSON.parse(row.record_json) as Task), duplicateOf: row.duplicate_of }));
   }
 
-  /** Mark tasks as duplicates of others (and their candidates' stage), in one transaction. */
+  /** Mark tasks as duplicates of others (and their candidates' stage, once none of its tasks is left), in one transaction. */
   markDuplicates(marks: Array<{ instanceId: string; duplicateOf: string; reason: string }>): void {
     const markTask = this.statement('UPDATE tasks SET duplicate_of = ? WHERE instance_id = ?');
     const markCandidate = this.statement(
       `UPDATE candidates SET stage = 'duplicate', loss_stage = 'dedup', loss_rule = ?, loss_reason = ?, updated_at = ?
-       WHERE id = (SELECT candidate_id FROM tasks WHERE instance_id = ?)`,
+       WHERE id = (SELECT candidate_id FROM tasks WHERE instance_id = ?)
+         AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.candidate_id = candidates.id AND t.duplicate_of IS NULL)`,
     );
     this.database.transaction(() => {
       for (const mark of marks) {
