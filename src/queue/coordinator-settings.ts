@@ -56,7 +56,7 @@ export async function planQueueRun(options: QueueRunInput): Promise<MirrorJobSet
     options.modelOptions?.replayPath ?? (modelConfig.provider === 'replay' && modelConfig.replayFile ? loaded.resolvePath(modelConfig.replayFile) : undefined);
   const unsafeNoSandbox: UnsafeNoSandboxSetting = options.unsafeNoSandbox || (config.unsafeNoSandbox as UnsafeNoSandboxSetting);
   return {
-    budget: { retriesPerStep: config.mirror.retriesPerStep, samples: config.mirror.samples },
+    budget: { retriesPerStep: config.mirror.retriesPerStep, samples: config.mirror.samples, ...(config.mirror.temperature === undefined ? {} : { temperature: config.mirror.temperature }) },
     verify: { strict: config.verify.strict, repeats: config.verify.repeats, ...(config.verify.reruns === undefined ? {} : { reruns: config.verify.reruns }) },
     model: {
       config: modelConfig,
