@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import path from 'node:path';
+import type { BudgetGuard } from '../budget/budget-guard.js';
 import type { ChatModel } from '../core/model.js';
 import { describeError } from '../core/errors.js';
 import type { Runtime } from '../core/process.js';
@@ -12,39 +13,54 @@ import type { StoredCandidate, Store } from '../store/store.js';
 import { modelForCandidate } from './candidate-model.js';
 import type { PipelineReporter } from './events.js';
 
-/** SWE-bench-style instance id: `<gym>__<owner>__<repo>-<number>`. */
-export function instanceIdFor(gym: string, source: { repo: string; number: number }): string {
-  return `${gym}__${source.repo.replace(/[^A-Za-z0-9._-]+/g, '__')}-${source.number}`;
+/**
+ * SWE-bench-style instance id: `<gym>__<owner>__<repo>-<number>`; a candidate's further tasks (its
+ * variant 1, 2, ... under `mirror.samples` > 1) add `-v2`, `-v3`, ..., so ids are stable across reruns.
+ */
+export function instanceIdFor(gym: string, source: { repo: string; number: number }, variant = 0): string {
+  return `${gym}__${source.repo.replace(/[^A-Za-z0-9._-]+/g, '__')}-${source.number}${variant > 0 ? `-v${variant + 1}` : ''}`;
 }
 
-/** Build the accepted Task record from a verified outcome. */
+/** Build the accepted Task records of an outcome: one per verified variant, in variant order; the cost is shared evenly. */
+export function tasksFromOutcome(gym: PreparedGym, candidate: StoredCandidate, outcome: MirrorOutcome, model: string): Task[] {
+  if (outcome.status !== 'verified') return [];
+  const variants = outcome.variants ?? (outcome.patches && outcome.verdict ? [{ index: 0, status: outcome.status, patches: outcome.patches, verdict: outcome.verdict, ...(outcome.statement === undefined ? {} : { statement: outcome.statement }) }] : []);
+  const verified = variants.filter((variant) => variant.status === 'verified' && variant.verdict);
+  const createdAt = new Date().toISOString();
+  return verified.map((variant) => {
+    const verdict = variant.verdict as NonNullable<typeof variant.verdict>;
+    return {
+      schemaVersion: RECORD_SCHEMA_VERSION,
+      instanceId: instanceIdFor(gym.spec.name, candidate.source, variant.index),
+      gym: gym.spec.name,
+      language: gym.spec.language,
+      repo: gym.loaded.isRemote ? gym.spec.repo : `swe-mirror/${gym.spec.name}`,
+      baseCommit: gym.commit,
+      mirrorPatch: variant.patches.mirror,
+      testPatch: variant.patches.test,
+      fixPatch: variant.patches.fix,
+      problemStatement: variant.statement ?? '',
+      FAIL_TO_PASS: verdict.FAIL_TO_PASS,
+      PASS_TO_PASS: verdict.PASS_TO_PASS,
+      tests: verdict.tests,
+      source: {
+        repo: candidate.source.repo,
+        number: candidate.source.number,
+        url: candidate.source.url,
+        issues: candidate.source.issues.map((issue) => issue.number),
+      },
+      model,
+      costUsd: outcome.attempt.totals.costUsd / verified.length,
+      createdAt,
+      sandbox: verdict.sandbox,
+      ...(variant.index > 0 ? { variant: variant.index } : {}),
+    };
+  });
+}
+
+/** The first accepted Task of a verified outcome (see `tasksFromOutcome` for all of them). */
 export function taskFromOutcome(gym: PreparedGym, candidate: StoredCandidate, outcome: MirrorOutcome, model: string): Task | undefined {
-  if (outcome.status !== 'verified' || !outcome.patches || !outcome.verdict) return undefined;
-  return {
-    schemaVersion: RECORD_SCHEMA_VERSION,
-    instanceId: instanceIdFor(gym.spec.name, candidate.source),
-    gym: gym.spec.name,
-    language: gym.spec.language,
-    repo: gym.loaded.isRemote ? gym.spec.repo : `swe-mirror/${gym.spec.name}`,
-    baseCommit: gym.commit,
-    mirrorPatch: outcome.patches.mirror,
-    testPatch: outcome.patches.test,
-    fixPatch: outcome.patches.fix,
-    problemStatement: outcome.statement ?? '',
-    FAIL_TO_PASS: outcome.verdict.FAIL_TO_PASS,
-    PASS_TO_PASS: outcome.verdict.PASS_TO_PASS,
-    tests: outcome.verdict.tests,
-    source: {
-      repo: candidate.source.repo,
-      number: candidate.source.number,
-      url: candidate.source.url,
-      issues: candidate.source.issues.map((issue) => issue.number),
-    },
-    model,
-    costUsd: outcome.attempt.totals.costUsd,
-    createdAt: new Date().toISOString(),
-    sandbox: outcome.verdict.sandbox,
-  };
+  return tasksFromOutcome(gym, candidate, outcome, model)[0];
 }
 
 /** Which stage and rule a non-verified outcome is lost at. */
@@ -54,6 +70,32 @@ export function lossOf(outcome: MirrorOutcome): { stage: 'mirror-failed' | 'reje
     return { stage: 'rejected-by-verifier', rule: rules.join('+') || 'rejected', reason: outcome.verdict.reasons.map((reason) => reason.message).join('; ') };
   }
   return { stage: 'mirror-failed', rule: outcome.failure?.step ?? 'unknown', reason: outcome.failure?.reason ?? 'no reason recorded' };
+}
+
+/** What the store saves for one mirrored candidate (`saveMirrorOutcome`'s argument). */
+export type MirrorSave = Parameters<Store['saveMirrorOutcome']>[1];
+
+/**
+ * The store's record of one outcome: the task when verified, else the stage and rule it was lost at.
+ * The local mirror stage and queue workers both build it here, so a job's return value is exactly
+ * what a local run would have written.
+ */
+export function planMirrorSave(gym: PreparedGym, candidate: StoredCandidate, outcome: MirrorOutcome, model: string): MirrorSave {
+  const tasks = tasksFromOutcome(gym, candidate, outcome, model);
+  const [task] = tasks;
+  if (task) return { stage: 'verified', attempt: outcome.attempt, costUsd: outcome.attempt.totals.costUsd, task, ...(tasks.length > 1 ? { tasks } : {}) };
+  const loss = lossOf(outcome);
+  return { stage: loss.stage, lossRule: loss.rule, lossReason: loss.reason, attempt: outcome.attempt, costUsd: outcome.attempt.totals.costUsd };
+}
+
+/** The progress line of a saved outcome. */
+export function describeMirrorSave(save: MirrorSave): { outcome: 'ok' | 'lost'; detail: string } {
+  if (save.stage === 'verified' && save.task) {
+    const tasks = save.tasks ?? [save.task];
+    const detail = tasks.map((task) => `F2P ${task.FAIL_TO_PASS.length}, P2P ${task.PASS_TO_PASS.length}`).join('; ');
+    return { outcome: 'ok', detail: tasks.length > 1 ? `${tasks.length} tasks: ${detail}` : detail };
+  }
+  return { outcome: 'lost', detail: `${save.stage}/${save.lossRule ?? ''}: ${(save.lossReason ?? '').slice(0, 160)}` };
 }
 
 /** Candidates waiting to be mirrored into a prepared gym, in collection order, at most `maxPerGym` per gym. */
@@ -82,10 +124,13 @@ export async function mirrorStage(input: {
   concurrency: number;
   retriesPerStep: number;
   samples: number;
+  temperature?: number;
   verify: { strict: boolean; repeats: { run: number; test: number; fix: number }; reruns?: number; unsafeNoSandbox?: boolean };
   maxCandidatesPerGym?: number;
   logDirectory: string;
   reporter: PipelineReporter;
+  /** Budgets (limits:): no candidate starts once its gym's or the run's cap is reached (it stays pending); a candidate cap is its loss rule. */
+  budget?: BudgetGuard;
 }): Promise<{ verified: number; leftPending: number }> {
   const { store, reporter } = input;
   const pending = pendingMirrorCandidates(store, input.gyms, input.maxCandidatesPerGym);
@@ -96,6 +141,10 @@ export async function mirrorStage(input: {
   await Promise.all(
     pending.map((candidate) =>
       limit(async () => {
+        if (input.budget && !input.budget.canStart(candidate.gym)) {
+          leftPending += 1;
+          return;
+        }
         const item = instanceIdFor(candidate.gym, candidate.source);
         reporter.onEvent({ type: 'item-start', stage: 'mirror', item });
         const gym = input.gyms.get(candidate.gym) as PreparedGym;
@@ -104,33 +153,23 @@ export async function mirrorStage(input: {
           // One candidate per working copy at a time, leased across processes too.
           lease = await leaseWorkingCopy(gym);
           const workdir = lease.workdir;
-          const model = modelForCandidate(input.model, store, reporter, candidate.id);
+          const model = modelForCandidate(input.model, store, reporter, candidate.id, input.budget ? { guard: input.budget, gym: candidate.gym } : undefined);
           const outcome = await mirrorCandidate({
             gym,
             source: candidate.source,
             model,
             runtime: input.runtime,
             workdir,
-            budget: { retriesPerStep: input.retriesPerStep, samples: input.samples },
+            budget: { retriesPerStep: input.retriesPerStep, samples: input.samples, ...(input.temperature === undefined ? {} : { temperature: input.temperature }) },
             logDirectory: path.join(input.logDirectory, item),
             verifyOptions: input.verify,
           });
-          const task = taskFromOutcome(gym, candidate, outcome, input.model.id);
-          if (task) {
-            store.saveMirrorOutcome(candidate.id, { stage: 'verified', attempt: outcome.attempt, costUsd: task.costUsd, task });
-            verified += 1;
-            reporter.onEvent({ type: 'item-done', stage: 'mirror', item, outcome: 'ok', detail: `F2P ${task.FAIL_TO_PASS.length}, P2P ${task.PASS_TO_PASS.length}` });
-          } else {
-            const loss = lossOf(outcome);
-            store.saveMirrorOutcome(candidate.id, {
-              stage: loss.stage,
-              lossRule: loss.rule,
-              lossReason: loss.reason,
-              attempt: outcome.attempt,
-              costUsd: outcome.attempt.totals.costUsd,
-            });
-            reporter.onEvent({ type: 'item-done', stage: 'mirror', item, outcome: 'lost', detail: `${loss.stage}/${loss.rule}: ${loss.reason.slice(0, 160)}` });
-          }
+          const save = planMirrorSave(gym, candidate, outcome, input.model.id);
+          const budgetHit = input.budget?.hitOf(candidate.id);
+          if (budgetHit && save.stage !== 'verified') save.lossRule = budgetHit.rule;
+          store.saveMirrorOutcome(candidate.id, save);
+          if (save.stage === 'verified') verified += 1;
+          reporter.onEvent({ type: 'item-done', stage: 'mirror', item, ...describeMirrorSave(save) });
         } catch (error) {
           // Infrastructure trouble (model unreachable, disk): left pending for the next run.
           leftPending += 1;

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { SourcePR, Task } from '../core/records.js';
+import type { SourcePR } from '../core/records.js';
 import type { ModelConfig } from '../llm/model-config.js';
 import type { ModelCallRow } from '../store/store.js';
+import type { MirrorSave } from '../pipeline/mirror-stage.js';
 import type { UnsafeNoSandboxSetting } from '../pipeline/sandbox-policy.js';
 import type { ModelRateLimit } from './model-rate-limit.js';
 
-export const MIRROR_JOB_SCHEMA_VERSION = 1;
+// 2: the outcome travels as the store's record (`save`), built by the local stage's planMirrorSave.
+export const MIRROR_JOB_SCHEMA_VERSION = 2;
 
 /** What a worker needs to mirror one candidate: everything travels in the job, nothing is read from the store. */
 export interface MirrorJobData {
@@ -24,7 +26,7 @@ export interface MirrorJobData {
     commit: string;
   };
   source: SourcePR;
-  budget: { retriesPerStep: number; samples: number };
+  budget: { retriesPerStep: number; samples: number; temperature?: number };
   verify: { strict: boolean; repeats: { run: number; test: number; fix: number }; reruns?: number };
   model: {
     /** The resolved model config, without secrets: each worker reads the API key from its own environment. */
@@ -45,27 +47,28 @@ export interface MirrorJobResult {
   schemaVersion: number;
   kind: 'mirror';
   instanceId: string;
-  stage: 'verified' | 'mirror-failed' | 'rejected-by-verifier';
-  lossRule?: string;
-  lossReason?: string;
-  attempt: unknown;
-  costUsd: number;
-  task?: Task;
+  /** What the store saves for the candidate, as `planMirrorSave` builds it for a local run. */
+  save: MirrorSave;
   modelCalls: JobModelCall[];
   /** Which worker produced it (`host:pid`). */
   worker: string;
 }
 
+const taskSchema = z.looseObject({ instanceId: z.string(), FAIL_TO_PASS: z.array(z.string()), PASS_TO_PASS: z.array(z.string()), fixPatch: z.string() });
+
 const resultSchema = z.looseObject({
   schemaVersion: z.literal(MIRROR_JOB_SCHEMA_VERSION),
   kind: z.literal('mirror'),
   instanceId: z.string(),
-  stage: z.enum(['verified', 'mirror-failed', 'rejected-by-verifier']),
-  lossRule: z.string().optional(),
-  lossReason: z.string().optional(),
-  attempt: z.unknown(),
-  costUsd: z.number(),
-  task: z.looseObject({ instanceId: z.string(), FAIL_TO_PASS: z.array(z.string()), PASS_TO_PASS: z.array(z.string()), fixPatch: z.string() }).optional(),
+  // Loose: fields the local stage adds to its record travel through unchanged.
+  save: z.looseObject({
+    stage: z.enum(['verified', 'mirror-failed', 'rejected-by-verifier']),
+    lossRule: z.string().optional(),
+    lossReason: z.string().optional(),
+    attempt: z.unknown(),
+    costUsd: z.number(),
+    task: taskSchema.optional(),
+  }),
   modelCalls: z.array(
     z.object({
       step: z.string(),
@@ -85,7 +88,7 @@ const resultSchema = z.looseObject({
 export function parseMirrorJobResult(value: unknown): MirrorJobResult | undefined {
   const parsed = resultSchema.safeParse(value);
   if (!parsed.success) return undefined;
-  if (parsed.data.stage === 'verified' && !parsed.data.task) return undefined;
+  if (parsed.data.save.stage === 'verified' && !parsed.data.save.task) return undefined;
   return parsed.data as unknown as MirrorJobResult;
 }
 

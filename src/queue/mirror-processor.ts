@@ -13,7 +13,7 @@ import { createModel } from '../llm/create-model.js';
 import { mirrorCandidate } from '../mirror/mirror-candidate.js';
 import { modelCallRowOf } from '../pipeline/candidate-model.js';
 import { limitRuntime } from '../pipeline/limits.js';
-import { lossOf, taskFromOutcome } from '../pipeline/mirror-stage.js';
+import { planMirrorSave } from '../pipeline/mirror-stage.js';
 import { decideSandbox, type SandboxDecision } from '../pipeline/sandbox-policy.js';
 import { createLocalRuntime } from '../runtime/local.js';
 import { MIRROR_JOB_SCHEMA_VERSION, type JobModelCall, type MirrorJobData, type MirrorJobResult } from './mirror-job.js';
@@ -140,11 +140,8 @@ export async function processMirrorJob(data: MirrorJobData, context: WorkerConte
       verifyOptions: { ...data.verify, unsafeNoSandbox: decision.record.unsafeNoSandbox },
     });
     const candidate = { id: data.candidateId, gym: data.gym.name, stage: 'pending-mirror' as const, source: data.source, lossRule: null, lossReason: null };
-    const task = taskFromOutcome(gym, candidate, outcome, model.id);
-    const base = { schemaVersion: MIRROR_JOB_SCHEMA_VERSION, kind: 'mirror' as const, instanceId: data.instanceId, attempt: outcome.attempt, modelCalls: calls, worker: context.workerName };
-    if (task) return { ...base, stage: 'verified', costUsd: task.costUsd, task };
-    const loss = lossOf(outcome);
-    return { ...base, stage: loss.stage, lossRule: loss.rule, lossReason: loss.reason, costUsd: outcome.attempt.totals.costUsd };
+    const save = planMirrorSave(gym, candidate, outcome, model.id);
+    return { schemaVersion: MIRROR_JOB_SCHEMA_VERSION, kind: 'mirror', instanceId: data.instanceId, save, modelCalls: calls, worker: context.workerName };
   } finally {
     await lease?.release().catch(() => undefined);
   }

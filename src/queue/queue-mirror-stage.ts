@@ -2,7 +2,7 @@ import { Job, Queue } from 'bullmq';
 import { describeError } from '../core/errors.js';
 import type { PreparedGym } from '../gym/types.js';
 import type { PipelineReporter } from '../pipeline/events.js';
-import { instanceIdFor, pendingMirrorCandidates } from '../pipeline/mirror-stage.js';
+import { describeMirrorSave, instanceIdFor, pendingMirrorCandidates } from '../pipeline/mirror-stage.js';
 import type { StoredCandidate, Store } from '../store/store.js';
 import { MIRROR_QUEUE_NAME, openRedis, type QueueLocation } from './connection.js';
 import { MIRROR_JOB_SCHEMA_VERSION, mirrorJobId, parseMirrorJobResult, type MirrorJobData, type MirrorJobResult } from './mirror-job.js';
@@ -53,14 +53,7 @@ export function mirrorJobFor(candidate: StoredCandidate, gym: PreparedGym, setti
 export function writeMirrorResult(store: Store, candidateId: number, result: MirrorJobResult): boolean {
   let saved = false;
   store.database.transaction(() => {
-    saved = store.saveMirrorOutcome(candidateId, {
-      stage: result.stage,
-      ...(result.lossRule === undefined ? {} : { lossRule: result.lossRule }),
-      ...(result.lossReason === undefined ? {} : { lossReason: result.lossReason }),
-      attempt: result.attempt,
-      costUsd: result.costUsd,
-      ...(result.task ? { task: result.task } : {}),
-    });
+    saved = store.saveMirrorOutcome(candidateId, result.save);
     if (!saved) return;
     for (const call of result.modelCalls) store.recordModelCall({ ...call, candidateId });
   })();
@@ -132,12 +125,9 @@ export async function queueMirrorStage(input: QueueMirrorStageInput): Promise<{ 
         return true;
       }
       writeMirrorResult(store, entry.candidate.id, result);
-      if (result.task) {
-        verified += 1;
-        reporter.onEvent({ type: 'item-done', stage: 'mirror', item: entry.item, outcome: 'ok', detail: `F2P ${result.task.FAIL_TO_PASS.length}, P2P ${result.task.PASS_TO_PASS.length} (${result.worker})` });
-      } else {
-        reporter.onEvent({ type: 'item-done', stage: 'mirror', item: entry.item, outcome: 'lost', detail: `${result.stage}/${result.lossRule ?? ''}: ${(result.lossReason ?? '').slice(0, 160)}` });
-      }
+      if (result.save.stage === 'verified') verified += 1;
+      const described = describeMirrorSave(result.save);
+      reporter.onEvent({ type: 'item-done', stage: 'mirror', item: entry.item, outcome: described.outcome, detail: `${described.detail} (${result.worker})` });
       for (const call of result.modelCalls) {
         reporter.onEvent({ type: 'model-usage', inputTokens: call.inputTokens, outputTokens: call.outputTokens, costUsd: call.costUsd, cached: call.cached });
       }

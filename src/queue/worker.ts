@@ -80,7 +80,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       maxStalledCount: 2,
     },
   );
-  worker.on('completed', (job) => log(`done ${job.id}: ${job.returnvalue?.stage ?? 'no result'}`));
+  worker.on('completed', (job) => log(`done ${job.id}: ${job.returnvalue?.save?.stage ?? 'no result'}`));
   worker.on('failed', (job, error) => log(`failed ${job?.id ?? '?'}: ${error.message.split('\n')[0]}`));
   worker.on('error', (error) => {
     if (error.message !== lastError) log(`worker: ${error.message}`);

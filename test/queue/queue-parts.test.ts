@@ -121,11 +121,7 @@ describe.skipIf(!REDIS_IS_UP)('queue parts against a real Redis', { timeout: 120
         schemaVersion: MIRROR_JOB_SCHEMA_VERSION,
         kind: 'mirror',
         instanceId: 'g__example__versionkit-7',
-        stage: 'mirror-failed',
-        lossRule: 'mirror-generate',
-        lossReason: 'no edit applied',
-        attempt: { steps: [] },
-        costUsd: 0.25,
+        save: { stage: 'mirror-failed', lossRule: 'mirror-generate', lossReason: 'no edit applied', attempt: { steps: [] }, costUsd: 0.25 },
         modelCalls: [{ step: 'distill', model: 'm', requestHash: 'abc', inputTokens: 1, outputTokens: 2, costUsd: 0.25, latencyMs: 5, cached: false }],
         worker: 'host:1',
       };
