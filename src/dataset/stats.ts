@@ -76,6 +76,10 @@ export function renderFunnel(funnel: Funnel): string {
     const count = funnel.totals[stage] ?? 0;
     if (count > 0) lines.push(`  ${stage.padEnd(22)} ${count}`);
   }
+  const perCandidate = funnel.tasksPerCandidate;
+  if (perCandidate && perCandidate.candidates > 0) {
+    lines.push(`Tasks per candidate with tasks: ${(perCandidate.tasks / perCandidate.candidates).toFixed(2)} (${perCandidate.tasks} tasks from ${perCandidate.candidates} candidates, at most ${perCandidate.mostFromOne} from one)`);
+  }
   if (funnel.topLosses.length > 0) {
     lines.push('Top reasons for loss:');
     for (const loss of funnel.topLosses) {

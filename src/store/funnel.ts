@@ -20,6 +20,8 @@ export interface Funnel {
   candidates: number;
   tasks: number;
   duplicates: number;
+  /** Non-duplicate tasks per candidate that has any (several with `mirror.samples` > 1): how many candidates, the most from one. */
+  tasksPerCandidate: { candidates: number; tasks: number; mostFromOne: number };
   topLosses: LossReason[];
   model: { calls: number; cachedCalls: number; inputTokens: number; outputTokens: number; costUsd: number };
 }
@@ -36,6 +38,12 @@ export function readFunnel(store: Store, options: { topLosses?: number } = {}): 
   const taskCounts = database
     .prepare('SELECT COUNT(*) AS all_tasks, SUM(duplicate_of IS NOT NULL) AS duplicates FROM tasks')
     .get() as { all_tasks: number; duplicates: number | null };
+  const perCandidate = database
+    .prepare(
+      `SELECT COUNT(*) AS candidates, COALESCE(SUM(count), 0) AS tasks, COALESCE(MAX(count), 0) AS mostFromOne
+       FROM (SELECT COUNT(*) AS count FROM tasks WHERE duplicate_of IS NULL GROUP BY candidate_id)`,
+    )
+    .get() as Funnel['tasksPerCandidate'];
   const topLosses = database
     .prepare(
       `SELECT loss_stage AS stage, loss_rule AS rule, COUNT(*) AS count, MIN(loss_reason) AS example FROM candidates
@@ -54,6 +62,7 @@ export function readFunnel(store: Store, options: { topLosses?: number } = {}): 
     candidates,
     tasks: taskCounts.all_tasks - (taskCounts.duplicates ?? 0),
     duplicates: taskCounts.duplicates ?? 0,
+    tasksPerCandidate: perCandidate,
     topLosses,
     model,
   };
