@@ -39,6 +39,16 @@ export interface EvaluateInput {
   /** The user chose to run without a sandbox (--unsafe-no-sandbox): recorded in every report and summary. */
   unsafeNoSandbox?: boolean;
   onEvent?: (event: EvaluateEvent) => void;
+  /** Evaluate non-empty predictions elsewhere (queue workers, `--queue`) instead of on local gyms; no gym is prepared here then. */
+  remote?: RemoteEvaluator;
+}
+
+/** Evaluates predictions on other machines: `swe-mirror evaluate --queue` (src/queue/queue-evaluator.ts). */
+export interface RemoteEvaluator {
+  /** Predictions in flight at once. */
+  concurrency: number;
+  /** Evaluate one non-empty prediction, writing the suite's output to `logPath`; throws when it could not be evaluated. */
+  evaluate(input: { tasksFile: string; task: ExportedTask; prediction: Prediction; logPath: string; baselineRuns?: number }): Promise<InstanceEvaluation>;
 }
 
 export interface EvaluateResult {
@@ -143,7 +153,7 @@ export async function evaluatePredictions(input: EvaluateInput): Promise<Evaluat
     if (prediction.modelPatch.trim() !== '') neededGyms.set(task.gym, [...(neededGyms.get(task.gym) ?? []), task]);
   }
   const dataDirectory = path.resolve(input.dataDirectory ?? path.join(outputDirectory, '.data'));
-  const gyms = await prepareEvaluationGyms({
+  const gyms = input.remote ? new Map<string, never>() : await prepareEvaluationGyms({
     exportDirectory: path.dirname(tasksFile),
     tasksByGym: neededGyms,
     dataDirectory,
@@ -155,7 +165,7 @@ export async function evaluatePredictions(input: EvaluateInput): Promise<Evaluat
   const evaluations: InstanceEvaluation[] = [];
   const failures: EvaluateResult['failures'] = [];
   let done = 0;
-  const limit = pLimit(Math.max(1, input.workers ?? 1));
+  const limit = pLimit(Math.max(1, input.remote?.concurrency ?? input.workers ?? 1));
   await Promise.all(
     predictions.map((prediction) =>
       limit(async () => {
@@ -172,6 +182,10 @@ export async function evaluatePredictions(input: EvaluateInput): Promise<Evaluat
           let evaluation: InstanceEvaluation;
           if (prediction.modelPatch.trim() === '') {
             evaluation = { ...evaluateEmptyPatch(task, prediction.modelNameOrPath), sandbox };
+          } else if (input.remote) {
+            // The worker's own sandbox record comes with its evaluation.
+            const remote = await input.remote.evaluate({ tasksFile, task, prediction, logPath: paths.log, ...(input.baselineRuns === undefined ? {} : { baselineRuns: input.baselineRuns }) });
+            evaluation = { sandbox, ...remote };
           } else {
             const gym = gyms.get(task.gym);
             if (!gym?.exported) {
