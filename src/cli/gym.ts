@@ -4,6 +4,7 @@ import { SweMirrorError } from '../core/errors.js';
 import { listPreparedGyms, prepareGym, type GymPrepareEvent } from '../gym/prepare.js';
 import type { PreparedGym } from '../gym/types.js';
 import { createLocalRuntime } from '../runtime/local.js';
+import { registerGymImport } from './gym-import.js';
 
 function write(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -63,7 +64,7 @@ function listRow(gym: PreparedGym): string[] {
   ];
 }
 
-/** `swe-mirror gym prepare|list`. */
+/** `swe-mirror gym prepare|import|list`. */
 export function register(program: Command): void {
   const gym = program.command('gym').description('Prepare and list gyms (repositories with a runnable test suite).');
 
@@ -88,6 +89,8 @@ export function register(program: Command): void {
       });
       write(`${prepared.spec.name}: ${Object.keys(prepared.baseline.tests).length} tests, ${prepared.baseline.quarantined.length} quarantined, working copy ${prepared.workdir}`);
     });
+
+  registerGymImport(gym);
 
   gym
     .command('list')

@@ -22,6 +22,11 @@ export const dockerSettingsSchema = z
       .regex(/^\/[^\0]*$/, 'an absolute path in the container')
       .default('/testbed')
       .describe('Where the repository lives in the container (SWE-bench images use /testbed).'),
+    imageCommit: z
+      .string()
+      .regex(/^[0-9a-f]{7,40}$/, 'a commit hash')
+      .optional()
+      .describe("The commit the image's workdir already holds (a dataset image's base commit), when the gym commit is another one: files the gym commit deletes relative to it are removed at prepare."),
     user: z.string().min(1).optional().describe("User installs and suite runs run as (name or uid[:gid]); default the image's user."),
     cpus: z.number().positive().optional().describe('CPU limit of one suite run, in CPUs (e.g. 2 or 0.5); default none.'),
   })

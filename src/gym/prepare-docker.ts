@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedGymSpec } from '../config/load-gym-spec.js';
 import { SweMirrorError } from '../core/errors.js';
+import { runGit } from '../core/git.js';
 import { tailLines } from './baseline.js';
 import { buildContainerEnvironment } from './gym-environment.js';
 import { isDockerGym } from './gym-runtime.js';
@@ -42,12 +43,14 @@ export async function prepareDockerGymImage(
     path.join(logDirectory, 'base-image.log'),
   );
   const tag = gymImageName(spec.name, specHash);
+  const containerWorkdir = spec.docker?.workdir ?? '/testbed';
   const failed = await buildGymImage(
     client,
     {
       baseImage,
       hostTree: workdir,
-      workdir: spec.docker?.workdir ?? '/testbed',
+      workdir: containerWorkdir,
+      deletions: (await listDeletedSinceImageCommit(workdir, spec.docker?.imageCommit, loaded.specPath)).map((file) => path.posix.join(containerWorkdir, file)),
       ...(spec.docker?.user ? { user: spec.docker.user } : {}),
       install: spec.install,
       env: buildContainerEnvironment(spec.env, spec.unsetEnv),
@@ -75,6 +78,24 @@ export async function prepareDockerGymImage(
     });
   }
   return tag;
+}
+
+/**
+ * Files of the image's commit that the gym commit no longer has (a dataset image holds the instance's base commit;
+ * the gym commit is its fixed state): the copy step deletes them, as copying the tree over cannot.
+ */
+async function listDeletedSinceImageCommit(workdir: string, imageCommit: string | undefined, specPath: string): Promise<string[]> {
+  if (!imageCommit) return [];
+  const diff = await runGit(workdir, ['diff', '--name-only', '--no-renames', '--diff-filter=D', '-z', imageCommit, 'HEAD', '--']).catch((cause: unknown) => {
+    throw new SweMirrorError({
+      code: 'GYM_IMAGE_COMMIT_UNKNOWN',
+      kind: 'user',
+      message: `docker.imageCommit ${imageCommit} of ${specPath} is not a commit of the gym's repository.`,
+      hint: "Set it to the commit the image's workdir holds (an ancestor of the gym commit), or remove it.",
+      cause,
+    });
+  });
+  return diff.split('\0').filter((file) => file !== '');
 }
 
 /** Whether a prepared gym's image is still there (true for gyms that do not run on docker). */

@@ -45,12 +45,27 @@ describe('planning a gym from a dataset row', () => {
     expect(planned.spec.image).toBe('swerebench/custom:1');
     expect(planned.spec.test.command).toBe('source /opt/miniconda3/bin/activate testbed && pytest -rA && true');
     const django = planGymFromDatasetRow('swe-bench', { instance_id: 'django__django-11099', repo: 'django/django', base_commit: 'abcdef1' });
-    expect(django.notes.join('\n')).toMatch(/not pytest: set test.report.format/);
+    expect(django.notes.join('\n')).toMatch(/not pytest \(django\/django has its own runner\): set test.report.format/);
+    expect(planGymFromDatasetRow('swe-bench', { instance_id: 'sympy__sympy-1', repo: 'sympy/sympy', base_commit: 'abcdef1' }).spec.test.command).toContain('bin/test -C --verbose');
+  });
+
+  it('puts a registry in front of every image name and carries the fixed state (fix patch, then test patch)', () => {
+    const row = { instance_id: 'acme__tool-7', repo: 'acme/tool', base_commit: 'abcdef1', patch: 'fix', test_patch: 'tests', docker_image: 'swerebench/custom:1' };
+    const planned = planGymFromDatasetRow('swe-rebench', row, { registry: '127.0.0.1:5000/' });
+    expect(planned.spec.image).toBe('127.0.0.1:5000/swerebench/custom:1');
+    expect(planned.spec.docker).toMatchObject({ imageCommit: 'abcdef1' });
+    expect(planned.fixedState).toEqual({ baseCommit: 'abcdef1', patches: [{ name: 'fix patch', text: 'fix' }, { name: 'test patch', text: 'tests' }] });
+    const bare = planGymFromDatasetRow('swe-bench', { ...row, patch: undefined, test_patch: undefined, docker_image: undefined });
+    expect(bare.fixedState.patches).toEqual([]);
+    expect(bare.notes.join('\n')).toMatch(/no fix or test patch/);
   });
 
   it('names Multi-SWE-bench images <org>_m_<repo>:pr-<n> with the workdir /home/<repo>', () => {
     const planned = planGymFromDatasetRow('multi-swe-bench', { org: 'Expressjs', repo: 'Express', number: 5043, base: { sha: '0123456789abcdef0123456789abcdef01234567' }, language: 'javascript' });
     expect(planned.spec).toMatchObject({ image: 'mswebench/expressjs_m_express:pr-5043', docker: { workdir: '/home/Express' }, language: 'javascript', commit: '0123456789abcdef0123456789abcdef01234567' });
+    expect(planned.spec.test).toMatchObject({ command: 'npx jest --json --outputFile=swe-mirror-jest.json', report: { format: 'jest', file: 'swe-mirror-jest.json' } });
+    const go = planGymFromDatasetRow('multi-swe-bench', { org: 'cli', repo: 'cli', number: 1, base: { sha: 'abcdef1' }, fix_patch: 'fix', language: 'go' }, { registry: 'mirror.local:5000' });
+    expect(go.spec).toMatchObject({ image: 'mirror.local:5000/mswebench/cli_m_cli:pr-1', language: 'go', test: { command: 'go test -json ./...', report: { format: 'go-json' } } });
     expect(() => planGymFromDatasetRow('multi-swe-bench', { org: 'a', repo: 'b' })).toThrow(/number/);
   });
 });

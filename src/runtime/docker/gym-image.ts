@@ -9,6 +9,8 @@ export interface GymImagePlan {
   baseImage: string;
   /** The host tree (the gym repository at its commit, .git included) copied to `workdir`. */
   hostTree: string;
+  /** Container paths the copy step deletes (files the gym commit removed from what the base image holds). */
+  deletions?: string[];
   workdir: string;
   user?: string;
   install: string[];
@@ -65,7 +67,7 @@ export async function buildGymImage(client: Docker, plan: GymImagePlan, hooks: G
       processLimit: INSTALL_PROCESS_LIMIT,
       network: 'host',
       uploads: position === 0 ? [{ directory: '/', archive: () => packFiles(plan.hostTree, files, plan.workdir.replace(/^\/+/, '')) }] : [],
-      deletions: [],
+      deletions: position === 0 ? (plan.deletions ?? []) : [],
       collect: [],
       logPath,
       beforeRemove: async (container, finished) => {
