@@ -53,6 +53,7 @@ export function register(program: Command): void {
     out.write(`\n${text}\n`);
     if (result.exportDirectory) out.write(`\nDataset written to ${result.exportDirectory} (tasks.jsonl, multi-swe-bench/, bundles/, stats.txt)\n`);
     out.write(`Finished in ${(result.durationMs / 1000).toFixed(1)} s.\n`);
+    if (result.stoppedBy) process.stderr.write(`swe-mirror: ${result.stoppedBy.message}\n`);
     if (result.leftPending > 0) {
       // Infrastructure trouble (model endpoint, disk): the work is not lost, but the run is not complete.
       process.stderr.write(`swe-mirror: ${result.leftPending} candidate${result.leftPending === 1 ? '' : 's'} left pending: rerun to continue.\n`);

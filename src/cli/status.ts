@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeRunStop, readRunStop } from '../budget/run-stop.js';
 import { renderFunnel } from '../dataset/stats.js';
 import { readFunnel } from '../store/funnel.js';
 import { parseQueueLocation } from '../queue/connection.js';
@@ -26,10 +27,12 @@ export function register(program: Command): void {
       const { store } = await openExistingStore(options);
       try {
         const funnel = readFunnel(store, { topLosses: Number(options.top) });
+        const stoppedBy = readRunStop(store);
         if (options.json) {
-          process.stdout.write(`${JSON.stringify(funnel, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ ...funnel, ...(stoppedBy ? { stoppedBy } : {}) }, null, 2)}\n`);
           return;
         }
+        if (stoppedBy) process.stdout.write(`${describeRunStop(stoppedBy)}\n`);
         const gyms = store.listGyms();
         for (const gym of gyms) {
           process.stdout.write(`gym ${gym.name} (${gym.language}): ${gym.status}${gym.error ? ` (${gym.error.split('\n')[0]})` : ''}\n`);

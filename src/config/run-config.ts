@@ -4,6 +4,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { SweMirrorError } from '../core/errors.js';
 import { parseYamlWithSchema } from './validate.js';
+import { limitsSchema } from '../budget/budget-config.js';
+import { CONSISTENCY_LEVELS } from '../judge/consistency.js';
 
 const sourceSchema = z.discriminatedUnion('type', [
   z
@@ -62,9 +64,14 @@ export const runConfigSchema = z
         retriesPerStep: z.number().int().min(0).default(2),
         samples: z.number().int().min(1).default(1),
         maxCandidatesPerGym: z.number().int().positive().optional(),
+        judge: z.boolean().default(false).describe('Grade every verified task against its source PR and issue (high / moderate / inconsistent) with the LLM judge; docs/judge.md.'),
+        minConsistency: z
+          .enum(CONSISTENCY_LEVELS)
+          .optional()
+          .describe('Export only tasks the judge graded at least this consistent (implies judge: true); the others stay in the store, counted in stats.'),
       })
       .strict()
-      .default({ retriesPerStep: 2, samples: 1 }),
+      .default({ retriesPerStep: 2, samples: 1, judge: false }),
     verify: z
       .object({
         strict: z.boolean().default(false),
@@ -89,6 +96,7 @@ export const runConfigSchema = z
       })
       .strict()
       .default({ model: 4 }),
+    limits: limitsSchema.default({}).describe('Budgets: whole-run and per-gym spend caps, calls per candidate, tokens per step (docs/budgets.md).'),
     export: z
       .object({ listsAsJsonStrings: z.boolean().default(false) })
       .strict()

@@ -1,3 +1,4 @@
+import { withBudget, type BudgetGuard } from '../budget/budget-guard.js';
 import type { ChatModel } from '../core/model.js';
 import { withCallObserver, type ModelCallRecord } from '../llm/call-observer.js';
 import type { ModelCallRow, Store } from '../store/store.js';
@@ -17,9 +18,10 @@ export function modelCallRowOf(record: ModelCallRecord): Omit<ModelCallRow, 'can
   };
 }
 
-/** The shared model, with every call recorded in the store against one candidate and reported. */
-export function modelForCandidate(model: ChatModel, store: Store, reporter: PipelineReporter, candidateId: number | null): ChatModel {
-  return withCallObserver(model, (record) => {
+/** The shared model, with every call recorded in the store against one candidate and reported; checked against the budget first when one is given. */
+export function modelForCandidate(model: ChatModel, store: Store, reporter: PipelineReporter, candidateId: number | null, budget?: { guard: BudgetGuard; gym: string }): ChatModel {
+  const budgeted = budget ? withBudget(model, budget.guard, { gym: budget.gym, candidateId }) : model;
+  return withCallObserver(budgeted, (record) => {
     store.recordModelCall({ candidateId, ...modelCallRowOf(record) });
     reporter.onEvent({ type: 'model-usage', inputTokens: record.inputTokens, outputTokens: record.outputTokens, costUsd: record.costUsd, cached: record.cached });
   });

@@ -11,6 +11,8 @@ export type PipelineEvent =
   | { type: 'stage-done'; stage: PipelineStage; summary: string }
   | { type: 'model-usage'; inputTokens: number; outputTokens: number; costUsd: number; cached: boolean }
   | { type: 'notice'; message: string }
+  /** The budget at the start of a run: spend recorded so far (earlier runs into the store included) and the whole-run cap. */
+  | { type: 'budget'; spentUsd: number; maxCostUsd?: number }
   /** The end of a run: what `swe-mirror run` prints as its table, as data (NDJSON) or text (plain, live). */
   | { type: 'summary'; tasks: number; leftPending: number; durationMs: number; exportDirectory?: string; stats: Omit<StatsReport, 'text'>; text: string };
 

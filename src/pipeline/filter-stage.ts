@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import type { BudgetGuard } from '../budget/budget-guard.js';
 import type { ChatModel } from '../core/model.js';
 import { describeError } from '../core/errors.js';
 import type { PreparedGym } from '../gym/types.js';
@@ -16,6 +17,8 @@ export async function filterStage(input: {
   model: ChatModel;
   concurrency: number;
   reporter: PipelineReporter;
+  /** Spend caps (limits:); candidates of a gym at its cap, or all once the run's cap is reached, stay pending. */
+  budget?: BudgetGuard;
 }): Promise<{ kept: number; leftPending: number }> {
   const { store, reporter } = input;
   const pending = store.candidatesAt('pending-llm-filter').filter((candidate) => input.gyms.has(candidate.gym));
@@ -32,12 +35,16 @@ export async function filterStage(input: {
   await Promise.all(
     pending.map((candidate) =>
       limit(async () => {
+        if (input.budget && !input.budget.canStart(candidate.gym)) {
+          leftPending += 1;
+          return;
+        }
         // The instance id the mirror stage will use too, so one candidate has one name in every event.
         const item = instanceIdFor(candidate.gym, candidate.source);
         reporter.onEvent({ type: 'item-start', stage: 'filter', item });
         const gym = input.gyms.get(candidate.gym) as PreparedGym;
         try {
-          const model = modelForCandidate(input.model, store, reporter, candidate.id);
+          const model = modelForCandidate(input.model, store, reporter, candidate.id, input.budget ? { guard: input.budget, gym: candidate.gym } : undefined);
           const verdict = await judgeMirrorability(model, candidate.source, await contextOf(gym));
           store.saveLlmVerdict(candidate.id, { ...verdict, ...(verdict.kept ? {} : { rule: verdict.error ? 'unparseable-answer' : 'not-mirrorable' }) });
           if (verdict.kept) kept += 1;

@@ -21,6 +21,12 @@ export class ProgressCounts {
   costUsd = 0;
   modelCalls = 0;
   cachedCalls = 0;
+  /** Spend recorded before this run (a resumed run's earlier calls) and the whole-run cap, from the `budget` event. */
+  spentBeforeUsd = 0;
+  maxCostUsd: number | undefined;
+  /** This run's spend per stage: calls are counted against the stage that was running (stages run one after another). */
+  readonly costByStage = new Map<PipelineStage, number>();
+  private currentStage: PipelineStage | undefined;
 
   /** Apply one event; `now` is injectable so the arithmetic is testable. */
   apply(event: PipelineEvent, now = Date.now()): StageCounts | undefined {
@@ -29,10 +35,17 @@ export class ProgressCounts {
       this.costUsd += event.costUsd;
       this.modelCalls += 1;
       if (event.cached) this.cachedCalls += 1;
+      if (this.currentStage) this.costByStage.set(this.currentStage, (this.costByStage.get(this.currentStage) ?? 0) + event.costUsd);
+      return undefined;
+    }
+    if (event.type === 'budget') {
+      this.spentBeforeUsd = event.spentUsd;
+      this.maxCostUsd = event.maxCostUsd;
       return undefined;
     }
     if (event.type === 'notice' || event.type === 'summary') return undefined;
     if (event.type === 'stage-start') {
+      this.currentStage = event.stage;
       const counts: StageCounts = { total: event.total, done: 0, inFlight: 0, lost: 0, failed: 0, startedAt: now, hasItemEvents: false };
       this.stages.set(event.stage, counts);
       return counts;
@@ -58,6 +71,21 @@ export class ProgressCounts {
     }
     return counts;
   }
+}
+
+/**
+ * The projected cost of what is left of the running stages: each stage's spend per finished item times the items
+ * it has left (undefined until an item of a stage that spends has finished). Later stages are not foreseen here;
+ * `run --estimate` prices a whole run before it starts (docs/budgets.md).
+ */
+export function projectRemainingCostUsd(progress: ProgressCounts): number | undefined {
+  let projected: number | undefined;
+  for (const [stage, cost] of progress.costByStage) {
+    const counts = progress.stages.get(stage);
+    if (!counts || counts.finishedAt !== undefined || counts.done === 0 || cost === 0) continue;
+    projected = (projected ?? 0) + (cost / counts.done) * Math.max(counts.total - counts.done, 0);
+  }
+  return projected;
 }
 
 /** A short duration: `850ms`, `42s`, `3m05s`, `1h02m`. */
@@ -126,7 +154,12 @@ export function formatStageLine(stage: PipelineStage, counts: StageCounts, optio
 /** The model-usage line under the bars. */
 export function formatUsageLine(progress: ProgressCounts, width: number): string {
   const cached = progress.cachedCalls > 0 ? ` (${progress.cachedCalls} cached)` : '';
-  const line = `model   ${progress.modelCalls} calls${cached}  ${progress.tokens.toLocaleString('en-US')} tokens  $${progress.costUsd.toFixed(4)}`;
+  const spent = progress.spentBeforeUsd + progress.costUsd;
+  const cap = progress.maxCostUsd === undefined ? '' : ` of $${progress.maxCostUsd.toFixed(2)}`;
+  const earlier = progress.spentBeforeUsd > 0 ? ` (${`$${progress.spentBeforeUsd.toFixed(4)}`} in earlier runs)` : '';
+  const projected = projectRemainingCostUsd(progress);
+  const left = projected === undefined ? '' : `  ~$${projected.toFixed(4)} to finish`;
+  const line = `model   ${progress.modelCalls} calls${cached}  ${progress.tokens.toLocaleString('en-US')} tokens  $${spent.toFixed(4)}${cap} spent${earlier}${left}`;
   return line.length <= width ? line : line.slice(0, Math.max(width, 1));
 }
 

@@ -1,6 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
+import { hasLimits } from '../budget/budget-config.js';
+import { BudgetGuard } from '../budget/budget-guard.js';
+import { readRecordedSpend, saveRunStop, type RecordedStop } from '../budget/run-stop.js';
 import type { LoadedRunConfig } from '../config/run-config.js';
 import { SweMirrorError } from '../core/errors.js';
 import type { ChatModel } from '../core/model.js';
@@ -51,6 +54,8 @@ export interface RunPipelineResult {
   durationMs: number;
   /** Candidates that ended on an infrastructure error in this run and wait for the next one. */
   leftPending: number;
+  /** The budget (limits:) that stopped the run, when one did; also kept in the store for `status`. */
+  stoppedBy?: RecordedStop;
 }
 
 function buildModel(options: RunPipelineOptions): { model: ChatModel; isReplayed: boolean } {
@@ -109,6 +114,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunPipel
     const runtime = limitRuntime(baseRuntime, testLimit);
     const model = limitModel(built.model, modelLimit);
     const dataDirectory = options.dataDirectory ?? (config.dataDir ? loaded.resolvePath(config.dataDir) : undefined);
+    const budget = hasLimits(config.limits) ? new BudgetGuard(config.limits, readRecordedSpend(store)) : undefined;
+    if (budget) reporter.onEvent({ type: 'budget', spentUsd: budget.spentUsd(), ...(config.limits.maxCostUsd === undefined ? {} : { maxCostUsd: config.limits.maxCostUsd }) });
 
     const gyms = await prepareGyms({ specPaths: loaded.gymSpecPaths, store, runtime: baseRuntime, ...(dataDirectory ? { dataDirectory } : {}), reporter });
     if (gyms.size === 0) {
@@ -120,7 +127,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunPipel
       });
     }
     await collectIntoStore({ loaded, gyms, store, model, reporter });
-    const filtered = config.filter.llm ? await filterStage({ gyms, store, model, concurrency: config.concurrency.model, reporter }) : { leftPending: 0 };
+    const filtered = config.filter.llm ? await filterStage({ gyms, store, model, concurrency: config.concurrency.model, reporter, ...(budget ? { budget } : {}) }) : { leftPending: 0 };
     // Candidates in flight: enough to keep both the model and the test runners busy.
     const candidateConcurrency = Math.max(1, Math.min(config.concurrency.model + loaded.testConcurrency, os.availableParallelism() * 2));
     const mirrored = options.queue && queueSettings
@@ -145,7 +152,12 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunPipel
       ...(config.mirror.maxCandidatesPerGym ? { maxCandidatesPerGym: config.mirror.maxCandidatesPerGym } : {}),
       logDirectory: path.join(loaded.outputDirectory, 'logs'),
       reporter,
+      ...(budget ? { budget } : {}),
     });
+    const leftPending = filtered.leftPending + mirrored.leftPending;
+    const stoppedBy: RecordedStop | undefined = budget?.stop ? { ...budget.stop, leftPending, stoppedGyms: budget.stoppedGymNames() } : undefined;
+    saveRunStop(store, stoppedBy);
+    if (stoppedBy) reporter.onEvent({ type: 'notice', message: `${stoppedBy.message} ${leftPending} candidate(s) left pending; raise the limit under limits: and run again to continue.` });
 
     reporter.onEvent({ type: 'stage-start', stage: 'dedup', total: 1 });
     const marks = planDuplicates(store.listTasks());
@@ -163,7 +175,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunPipel
       stats: readStats(store),
       ...(exportDirectory ? { exportDirectory } : {}),
       durationMs: performance.now() - started,
-      leftPending: filtered.leftPending + mirrored.leftPending,
+      leftPending,
+      ...(stoppedBy ? { stoppedBy } : {}),
     };
   } finally {
     store?.close();
