@@ -28,9 +28,10 @@ def cargo(text: str) -> dict[str, str]:
 def pytest(text: str) -> dict[str, str]:
     statuses: dict[str, str] = {}
     for line in text.splitlines():
-        result = re.match(r"(PASSED|FAILED|ERROR|XFAIL|XPASS|SKIPPED) (\S+::\S+)", line)
+        # Node ids may hold spaces (parametrised ids); a message follows " - " only on FAILED/ERROR/XFAIL lines.
+        result = re.match(r"(PASSED|XPASS) (\S+::.+)$|(FAILED|ERROR|XFAIL) (\S+::.+?)(?: - .*)?$", line)
         if result:
-            statuses[result.group(2)] = result.group(1)
+            statuses[result.group(2) or result.group(4)] = result.group(1) or result.group(3)
     return statuses
 
 
@@ -48,7 +49,7 @@ def go(text: str) -> dict[str, str]:
 
 def read(path: str) -> dict[str, str]:
     with open(path) as file:
-        return dict(reversed(line.rstrip("\n").split(" ", 1)) for line in file if line.strip())
+        return {name: status for status, name in (line.rstrip("\n").split(" ", 1) for line in file if line.strip())}
 
 
 def compare(run: dict[str, str], test: dict[str, str], fix: dict[str, str]) -> None:
