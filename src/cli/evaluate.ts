@@ -4,6 +4,9 @@ import { decideSandbox } from '../pipeline/sandbox-policy.js';
 import { createLocalRuntime } from '../runtime/local.js';
 import { evaluatePredictions, type EvaluateEvent, type EvaluateResult } from '../evaluate/evaluate.js';
 import type { Prediction } from '../evaluate/predictions.js';
+import { parseQueueLocation } from '../queue/connection.js';
+import { parsePositiveNumber } from '../queue/queue-flags.js';
+import { createQueueEvaluator } from '../queue/queue-evaluator.js';
 import { isExportedTask, readExportedTasks } from '../validate/read-exported-tasks.js';
 
 interface EvaluateCommandOptions {
@@ -17,6 +20,8 @@ interface EvaluateCommandOptions {
   baselineRuns?: number;
   json?: boolean;
   unsafeNoSandbox?: boolean;
+  queue?: string;
+  maxInFlight?: string;
 }
 
 function parsePositiveInteger(flag: string) {
@@ -90,13 +95,24 @@ export function register(program: Command): void {
     .option('--baseline-runs <count>', "baseline runs when preparing each gym (default: the exported spec's)", parsePositiveInteger('--baseline-runs'))
     .option('--json', 'print the summaries as JSON instead of lines')
     .option('--unsafe-no-sandbox', 'run even without a sandbox (bubblewrap): the patches and suites then run unconfined; recorded in every report and summary')
+    .option('--queue <url>', 'evaluate on `swe-mirror worker`s through a Redis queue (redis://host:port); this command writes the reports (docs/distributed.md)')
+    .option('--max-in-flight <n>', 'with --queue: predictions enqueued and not yet written back, at most', '64')
     .action(async (options: EvaluateCommandOptions) => {
+      // With --queue nothing runs here: each worker decides its own sandbox, as it does for mirror jobs.
+      const remote = options.queue
+        ? await createQueueEvaluator({
+            location: parseQueueLocation(options.queue),
+            maxInFlight: parsePositiveNumber(options.maxInFlight ?? '64', '--max-in-flight'),
+            onNotice: (message) => process.stderr.write(`${message}\n`),
+          })
+        : undefined;
       // Model-written patches run in the suite: refuse before anything runs when no sandbox can hold them (DESIGN section 3, rule 5).
-      const sandbox = await decideSandbox({ command: 'evaluate', unsafeNoSandbox: options.unsafeNoSandbox ?? false, isReplayedModel: false });
-      if (sandbox.warning) process.stderr.write(`${sandbox.warning}\n`);
+      const sandbox = remote ? undefined : await decideSandbox({ command: 'evaluate', unsafeNoSandbox: options.unsafeNoSandbox ?? false, isReplayedModel: false });
+      if (sandbox?.warning) process.stderr.write(`${sandbox.warning}\n`);
       const result = await evaluatePredictions({
-        runtime: createLocalRuntime({ sandbox: sandbox.runtimeSandbox }),
-        unsafeNoSandbox: sandbox.record.unsafeNoSandbox,
+        ...(remote ? { remote } : {}),
+        runtime: createLocalRuntime({ sandbox: sandbox?.runtimeSandbox ?? 'auto' }),
+        unsafeNoSandbox: sandbox?.record.unsafeNoSandbox ?? false,
         tasksFile: options.tasks,
         predictions: await resolvePredictions(options.predictions, options.tasks),
         outputDirectory: options.output,
@@ -111,7 +127,7 @@ export function register(program: Command): void {
           if (described.toStdout && !options.json) process.stdout.write(`${described.line}\n`);
           else process.stderr.write(`${described.line}\n`);
         },
-      });
+      }).finally(() => remote?.close());
       if (options.json) process.stdout.write(`${JSON.stringify(result.summaries, null, 2)}\n`);
       else process.stdout.write(`${formatEvaluationSummary(result, options.output)}\n`);
       // Unresolved is a result, not a failure; only predictions left unevaluated (rerun to retry) make it exit 1.

@@ -6,7 +6,7 @@ import { startWorker } from '../queue/worker.js';
 export function register(program: Command): void {
   program
     .command('worker')
-    .description('Take mirror jobs from a Redis queue until stopped (SIGINT/SIGTERM finish the jobs in hand). Run one per machine; `swe-mirror run --queue` is the coordinator.')
+    .description('Take mirror and evaluation jobs from a Redis queue until stopped (SIGINT/SIGTERM finish the jobs in hand). Run one per machine; `swe-mirror run --queue` is the coordinator.')
     .requiredOption('--queue <url>', 'the Redis the coordinator uses, redis://host:port')
     .option('--data-dir <dir>', 'where prepared gyms live (env SWE_MIRROR_DATA_DIR)')
     .option('--concurrency <n>', 'jobs at once (default: the number of cores)')

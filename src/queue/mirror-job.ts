@@ -92,7 +92,8 @@ export function parseMirrorJobResult(value: unknown): MirrorJobResult | undefine
   return parsed.data as unknown as MirrorJobResult;
 }
 
-function stableJson(value: unknown): string {
+/** JSON with sorted keys and no undefined fields: equal content, equal text (for content-derived job ids). */
+export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, item]) => item !== undefined);

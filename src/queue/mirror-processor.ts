@@ -52,7 +52,8 @@ function cachesOf(context: WorkerContext): WorkerCaches {
   return found;
 }
 
-function runtimeFor(context: WorkerContext, decision: SandboxDecision): { base: Runtime; limited: Runtime } {
+/** The worker's runtime for a sandbox decision, its test runs bounded by the worker's --tests across all its jobs. */
+export function runtimeFor(context: WorkerContext, decision: SandboxDecision): { base: Runtime; limited: Runtime } {
   const worker = cachesOf(context);
   let runtime = worker.runtimes.get(decision.runtimeSandbox);
   if (!runtime) {

@@ -4,6 +4,8 @@ import { describeError } from '../core/errors.js';
 import { resolveDataDirectory } from '../gym/data-dir.js';
 import { openRedis, MIRROR_QUEUE_NAME, type QueueLocation, assertQueueReachable } from './connection.js';
 import type { MirrorJobData, MirrorJobResult } from './mirror-job.js';
+import { EVALUATE_QUEUE_NAME, type EvaluateJobData, type EvaluateJobResult } from './evaluate-job.js';
+import { processEvaluateJob } from './evaluate-processor.js';
 import { isUnrecoverable, processMirrorJob, type WorkerContext } from './mirror-processor.js';
 
 export interface StartWorkerOptions {
@@ -80,16 +82,44 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       maxStalledCount: 2,
     },
   );
-  worker.on('completed', (job) => log(`done ${job.id}: ${job.returnvalue?.save?.stage ?? 'no result'}`));
-  worker.on('failed', (job, error) => log(`failed ${job?.id ?? '?'}: ${error.message.split('\n')[0]}`));
-  worker.on('error', (error) => {
-    if (error.message !== lastError) log(`worker: ${error.message}`);
-  });
-  await worker.waitUntilReady();
+  // Test-bound evaluation jobs on their own queue, so they never wait behind model-bound mirror jobs.
+  const evaluator = new Worker<EvaluateJobData, EvaluateJobResult>(
+    EVALUATE_QUEUE_NAME,
+    async (job: Job<EvaluateJobData, EvaluateJobResult>) => {
+      log(`start ${job.id} (attempt ${job.attemptsMade + 1})`);
+      try {
+        return await processEvaluateJob(job.data, context, job.id ?? 'job');
+      } catch (error) {
+        if (isUnrecoverable(error)) throw new UnrecoverableError(describeError(error));
+        throw error;
+      }
+    },
+    {
+      connection: redis,
+      prefix: options.location.prefix,
+      name,
+      concurrency: options.concurrency ?? cores,
+      lockDuration: stallIntervalMs,
+      stalledInterval: stallIntervalMs,
+      maxStalledCount: 2,
+    },
+  );
+  // Typed loosely: only the log lines read the two kinds of return value.
+  for (const each of [worker, evaluator] as unknown as Array<Worker<unknown, { save?: { stage?: string }; evaluation?: { resolved?: boolean } } | undefined>>) {
+    each.on('completed', (job) => {
+      const value = job.returnvalue;
+      log(`done ${job.id}: ${value?.save?.stage ?? (value?.evaluation ? (value.evaluation.resolved ? 'resolved' : 'unresolved') : 'no result')}`);
+    });
+    each.on('failed', (job, error) => log(`failed ${job?.id ?? '?'}: ${error.message.split('\n')[0]}`));
+    each.on('error', (error) => {
+      if (error.message !== lastError) log(`worker: ${error.message}`);
+    });
+  }
+  await Promise.all([worker.waitUntilReady(), evaluator.waitUntilReady()]);
   return {
     name,
     async close() {
-      await worker.close();
+      await Promise.all([worker.close(), evaluator.close()]);
       redis.disconnect();
     },
   };

@@ -1,0 +1,134 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Job, Queue } from 'bullmq';
+import { loadGymSpec } from '../config/load-gym-spec.js';
+import { SweMirrorError } from '../core/errors.js';
+import type { RemoteEvaluator } from '../evaluate/evaluate.js';
+import type { InstanceEvaluation } from '../evaluate/evaluate-instance.js';
+import { putBlob } from './blob-store.js';
+import { assertQueueReachable, openRedis, type QueueLocation } from './connection.js';
+import { EVALUATE_JOB_SCHEMA_VERSION, EVALUATE_QUEUE_NAME, evaluateJobId, parseEvaluateJobResult, type EvaluateJobData, type EvaluateJobResult } from './evaluate-job.js';
+
+export interface QueueEvaluatorOptions {
+  location: QueueLocation;
+  /** Predictions enqueued and not yet written back, at most; default 64. */
+  maxInFlight?: number;
+  /** Tries per job (infrastructure errors, a worker that died); default 3. */
+  attempts?: number;
+  backoffMs?: number;
+  pollIntervalMs?: number;
+  /** A connection notice (Redis gone, back). */
+  onNotice?: (message: string) => void;
+}
+
+const DAY_SECONDS = 24 * 60 * 60;
+
+/**
+ * `swe-mirror evaluate --queue`: each non-empty prediction becomes a job on the `evaluate` queue, carrying
+ * the task, the patch and the exported gym's spec and bundle by content hash (put in Redis once), so a
+ * worker needs nothing from this machine's disk. The result is read from the job's return value by
+ * polling the job, never from events; the job is removed once its report is written.
+ */
+export async function createQueueEvaluator(options: QueueEvaluatorOptions): Promise<RemoteEvaluator & { close(): Promise<void> }> {
+  await assertQueueReachable(options.location);
+  const notice = options.onNotice ?? (() => undefined);
+  let isDisconnected = false;
+  const redis = openRedis(options.location, (error) => {
+    if (!isDisconnected) notice(`queue ${options.location.url} unreachable (${error.message}): waiting for it to come back; nothing is lost`);
+    isDisconnected = true;
+  });
+  redis.on('ready', () => {
+    if (isDisconnected) notice(`queue ${options.location.url} is back`);
+    isDisconnected = false;
+  });
+  const queue = new Queue<EvaluateJobData, EvaluateJobResult>(EVALUATE_QUEUE_NAME, { connection: redis, prefix: options.location.prefix });
+  const gymFiles = new Map<string, Promise<{ specBlob: string; bundleBlob: string }>>();
+
+  /** The export's gym files in Redis, once per gym. */
+  const publishGym = (exportDirectory: string, gymName: string): Promise<{ specBlob: string; bundleBlob: string }> => {
+    const key = `${exportDirectory}\0${gymName}`;
+    let found = gymFiles.get(key);
+    if (!found) {
+      found = (async () => {
+        const specPath = path.join(exportDirectory, 'gyms', `${gymName}.yaml`);
+        const loaded = await loadGymSpec(specPath);
+        const bundlePath = path.join(exportDirectory, 'bundles', `${gymName}.bundle`);
+        if (loaded.isRemote || loaded.repoLocation !== bundlePath) {
+          throw new SweMirrorError({
+            code: 'QUEUE_EXPORT_LAYOUT',
+            kind: 'user',
+            message: `${specPath} names ${loaded.spec.repo} as its repo; a queue job carries the export's own bundle (bundles/${gymName}.bundle).`,
+            hint: `Set \`repo: ../bundles/${gymName}.bundle\` in ${specPath} (as \`swe-mirror export\` writes it), or evaluate without --queue.`,
+          });
+        }
+        return { specBlob: await putBlob(redis, options.location.prefix, specPath), bundleBlob: await putBlob(redis, options.location.prefix, bundlePath) };
+      })();
+      gymFiles.set(key, found);
+    }
+    return found;
+  };
+
+  const submit = async (id: string, data: EvaluateJobData): Promise<void> => {
+    const existing = await Job.fromId<EvaluateJobData, EvaluateJobResult>(queue, id);
+    if (existing) {
+      // A dead letter of an earlier run is tried again, as a rerun of a local evaluation would.
+      if ((await existing.getState()) === 'failed') await existing.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      return;
+    }
+    await queue.add('evaluate', data, {
+      jobId: id,
+      attempts: options.attempts ?? 3,
+      backoff: { type: 'exponential', delay: options.backoffMs ?? 10_000 },
+      removeOnComplete: { age: 7 * DAY_SECONDS },
+      removeOnFail: false,
+    });
+  };
+
+  return {
+    concurrency: Math.max(1, options.maxInFlight ?? 64),
+    async evaluate(input): Promise<InstanceEvaluation> {
+      const exportDirectory = path.dirname(path.resolve(input.tasksFile));
+      const { line: _line, ...task } = input.task;
+      const data: EvaluateJobData = {
+        schemaVersion: EVALUATE_JOB_SCHEMA_VERSION,
+        kind: 'evaluate',
+        task,
+        prediction: input.prediction,
+        gym: { name: task.gym, ...(await publishGym(exportDirectory, task.gym)), ...(task.gymCommit ? { fallbackCommit: task.gymCommit } : {}) },
+        ...(input.baselineRuns === undefined ? {} : { baselineRuns: input.baselineRuns }),
+      };
+      const id = evaluateJobId(data);
+      await submit(id, data);
+      for (;;) {
+        const job = await Job.fromId<EvaluateJobData, EvaluateJobResult>(queue, id);
+        // Gone (a Redis restarted empty, a job removed by hand): enqueue it again; the report is written once anyway.
+        if (!job) {
+          await submit(id, data);
+          continue;
+        }
+        const state = await job.getState();
+        if (state === 'completed') {
+          const result = parseEvaluateJobResult(job.returnvalue);
+          if (!result) throw new SweMirrorError({ code: 'QUEUE_RESULT_UNREADABLE', kind: 'infrastructure', message: `job ${id} returned no readable result`, hint: 'Run the same command again: the job is then run again.' });
+          await mkdir(path.dirname(input.logPath), { recursive: true });
+          await writeFile(input.logPath, result.log);
+          await job.remove().catch(() => undefined);
+          return { ...result.evaluation, logPath: input.logPath };
+        }
+        if (state === 'failed') {
+          throw new SweMirrorError({
+            code: 'QUEUE_JOB_FAILED',
+            kind: 'infrastructure',
+            message: `job ${id} failed after ${job.attemptsMade} tries on ${job.processedBy ?? '?'}: ${job.failedReason ?? 'no reason'}`,
+            hint: 'See `swe-mirror status --queue <url>`; run the same command again to retry it.',
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 250));
+      }
+    },
+    async close() {
+      await queue.close().catch(() => undefined);
+      redis.disconnect();
+    },
+  };
+}
