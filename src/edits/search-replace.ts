@@ -12,6 +12,11 @@ export interface FilePolicy {
   isAllowed(relativePath: string): boolean;
   /** Why a refused file is refused, e.g. `the test step may edit test files only (tests/**)`. */
   reason: string;
+  /**
+   * A finer check of an allowed file's whole change (hunk by hunk where tests live inside source files): why it is
+   * refused, or undefined. Both texts use `\n` line ends.
+   */
+  checkChange?(relativePath: string, before: string, after: string): string | undefined;
 }
 
 export interface SearchReplaceOptions {
@@ -60,7 +65,7 @@ export async function applySearchReplaceBlocks(
     throw editError('EDIT_NO_BLOCKS', 'The answer contains no SEARCH/REPLACE blocks.', 'Answer with at least one block in the format shown.');
   }
   const root = await realpath(workdir);
-  const contents = new Map<string, { lines: string[]; eol: string; existed: boolean; finalNewline: boolean }>();
+  const contents = new Map<string, FileState>();
   const applied: AppliedBlock[] = [];
   const order: string[] = [];
   for (const block of blocks) {
@@ -121,6 +126,15 @@ export async function applySearchReplaceBlocks(
     state.lines = result.lines;
     applied.push({ path: relative, tier: result.tier });
   }
+  if (options.allowedFiles?.checkChange) {
+    for (const relative of order) {
+      const state = contents.get(relative);
+      if (state === undefined) continue;
+      const after = state.lines.join('\n') + (state.finalNewline && state.lines.length > 0 ? '\n' : '');
+      const refusal = options.allowedFiles.checkChange(relative, state.original, after);
+      if (refusal !== undefined) throw editError('EDIT_FORBIDDEN_CHANGE', `Edit to ${relative} refused: ${refusal}.`, 'Edit only the code this step allows.', { file: relative });
+    }
+  }
   const createdFiles: string[] = [];
   for (const relative of order) {
     const state = contents.get(relative);
@@ -172,18 +186,27 @@ async function nearestExistingDirectory(directory: string): Promise<string> {
   }
 }
 
-async function readState(absolute: string): Promise<{ lines: string[]; eol: string; existed: boolean; finalNewline: boolean }> {
+interface FileState {
+  lines: string[];
+  eol: string;
+  existed: boolean;
+  finalNewline: boolean;
+  /** The content before any block, `\n` line ends; empty for a new file. */
+  original: string;
+}
+
+async function readState(absolute: string): Promise<FileState> {
   let text: string;
   try {
     text = await readFile(absolute, 'utf8');
   } catch {
-    return { lines: [], eol: '\n', existed: false, finalNewline: true };
+    return { lines: [], eol: '\n', existed: false, finalNewline: true, original: '' };
   }
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const normalised = text.replace(/\r\n/g, '\n');
   const finalNewline = normalised.endsWith('\n');
   const body = finalNewline ? normalised.slice(0, -1) : normalised;
-  return { lines: body === '' && !finalNewline ? [] : body.split('\n'), eol, existed: true, finalNewline };
+  return { lines: body === '' && !finalNewline ? [] : body.split('\n'), eol, existed: true, finalNewline, original: normalised };
 }
 
 function quoteFirstLines(lines: string[], count = 5): string {

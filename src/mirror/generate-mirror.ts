@@ -1,5 +1,6 @@
 import { applyPatch, diffWorkingCopy, listPatchFiles } from '../edits/patch.js';
-import { applySearchReplaceBlocks, nonTestFilesOnly, parseSearchReplaceBlocks } from '../edits/search-replace.js';
+import { applySearchReplaceBlocks, parseSearchReplaceBlocks } from '../edits/search-replace.js';
+import { nonTestCodeOnly } from '../test-code/test-code.js';
 import { editErrorFeedback, noBlocksFeedback } from './generate-tests.js';
 import type { AnswerEvaluation } from './model-step.js';
 import { outputTail, runPrecheck } from './precheck.js';
@@ -30,7 +31,7 @@ export function createMirrorAnswerEvaluator(
     if (parsed.blocks.length === 0) return { ok: false, feedback: noBlocksFeedback(parsed.problems), parsed, code: 'EDIT_NO_BLOCKS' };
     await resetWorkspace(workspace);
     try {
-      await applySearchReplaceBlocks(workspace.workdir, parsed.blocks, { allowedFiles: nonTestFilesOnly(gym.spec.testFiles, 'the mirror step') });
+      await applySearchReplaceBlocks(workspace.workdir, parsed.blocks, { allowedFiles: nonTestCodeOnly(gym.spec.testFiles, 'the mirror step') });
     } catch (error) {
       return { ok: false, ...editErrorFeedback(error), parsed };
     }

@@ -1,7 +1,8 @@
 import type { Language } from '../config/gym-spec.js';
 import { describeError, isSweMirrorError } from '../core/errors.js';
-import { classifyPatchFiles, diffWorkingCopy, listPatchFiles } from '../edits/patch.js';
+import { diffWorkingCopy, listPatchFiles } from '../edits/patch.js';
 import { applySearchReplaceBlocks, parseSearchReplaceBlocks, testFilesOnly } from '../edits/search-replace.js';
+import { listTestCodeFiles, testCodeOnly } from '../test-code/test-code.js';
 import type { AnswerEvaluation } from './model-step.js';
 import { findPatchTestDeclarations, findRemovedTestDeclarations } from './test-declarations.js';
 import { checkTestsOnCleanCode } from './test-checks.js';
@@ -54,12 +55,13 @@ export function createTestAnswerEvaluator(workspace: Workspace) {
     if (parsed.blocks.length === 0) return { ok: false, feedback: noBlocksFeedback(parsed.problems), parsed, code: 'EDIT_NO_BLOCKS' };
     await resetWorkspace(workspace);
     try {
-      await applySearchReplaceBlocks(workspace.workdir, parsed.blocks, { allowedFiles: testFilesOnly(gym.spec.testFiles, 'the test step') });
+      await applySearchReplaceBlocks(workspace.workdir, parsed.blocks, { allowedFiles: testCodeOnly(gym.spec.testFiles, 'the test step') });
     } catch (error) {
       return { ok: false, ...editErrorFeedback(error), parsed };
     }
     const testPatch = await diffWorkingCopy(workspace.workdir);
-    const testFiles = classifyPatchFiles(listPatchFiles(testPatch), gym.spec.testFiles).testFiles;
+    // Rust source files count when the edit changed only their #[cfg(test)] modules (testCodeOnly checked it).
+    const testFiles = listTestCodeFiles(listPatchFiles(testPatch), gym.spec.testFiles);
     if (testPatch.trim() === '' || testFiles.length === 0) {
       return { ok: false, feedback: 'The edits did not change any test file. Add new tests.', parsed, code: 'TEST_PATCH_EMPTY' };
     }

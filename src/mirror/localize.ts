@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
 import type { AnswerEvaluation } from './model-step.js';
+import { hasInlineTests } from '../test-code/test-code.js';
 import { parsePathListAnswer } from './parse-answer.js';
 
 export interface TestLocalization {
@@ -24,7 +25,9 @@ export function evaluateTestLocalization(answer: string, trackedFiles: string[],
   const tracked = new Set(trackedFiles);
   const named = [...(parsed.byKey.source ?? []), ...(parsed.byKey.test ?? []), ...parsed.unkeyed];
   const sourceFiles = unique(named.filter((file) => tracked.has(file) && !isTest(file))).slice(0, MAXIMUM_SOURCE_FILES);
-  const testFiles = unique(named.filter((file) => isTest(file) && (tracked.has(file) || !file.includes('..')))).slice(0, MAXIMUM_TEST_FILES);
+  // A Rust source file named as a test file holds its unit tests in a #[cfg(test)] module (the test step may edit only that module).
+  const isInlineTestPlace = (file: string): boolean => hasInlineTests(file) && tracked.has(file) && (parsed.byKey.test ?? []).includes(file);
+  const testFiles = unique(named.filter((file) => (isTest(file) && (tracked.has(file) || !file.includes('..'))) || isInlineTestPlace(file))).slice(0, MAXIMUM_TEST_FILES);
   const unknown = named.filter((file) => !tracked.has(file) && !isTest(file));
   const problems: string[] = [];
   if (sourceFiles.length === 0) problems.push('no existing source file was named');

@@ -1,5 +1,6 @@
 import type { FilterVerdict, SourcePR } from '../core/records.js';
-import { listDiffFiles } from './diff-files.js';
+import { hasInlineTests, splitHunksWithoutSource } from '../test-code/test-code.js';
+import { splitDiffSections } from './diff-files.js';
 import { classifyFile, type FileKind } from './file-kinds.js';
 
 /** Stable names of the rules, in the order they are checked; users grep for these. */
@@ -50,14 +51,21 @@ export function checkMetadataRules(pr: Pick<SourcePR, 'mergedAt' | 'issues'>, op
 
 /** The rules over the diff: code files of a known language, not docs/CI/locks/tests only, size bounds. */
 export function checkDiffRules(diff: string, options: RuleOptions): FilterVerdict {
-  const files = listDiffFiles(diff);
+  const files = splitDiffSections(diff);
   if (files.length === 0) return drop('empty-diff', 'the diff touches no files');
   const counts: Record<FileKind, number> = { code: 0, test: 0, docs: 0, ci: 0, lock: 0, other: 0 };
   let changedCodeLines = 0;
   for (const file of files) {
-    const kind = classifyFile(file.path);
+    let kind = classifyFile(file.path);
+    let codeLines = file.added + file.removed;
+    // A Rust file's #[cfg(test)] hunks are test code (the same rule as the mirror and verify stages, read from the diff alone).
+    if (kind === 'code' && hasInlineTests(file.path) && file.hunks.length > 0) {
+      const split = splitHunksWithoutSource(file.hunks);
+      codeLines = split.sourceLines;
+      if (split.sourceLines === 0 && split.testLines > 0) kind = 'test';
+    }
     counts[kind] += 1;
-    if (kind === 'code') changedCodeLines += file.added + file.removed;
+    if (kind === 'code') changedCodeLines += codeLines;
   }
   if (counts.code === 0) {
     const kinds = (Object.keys(counts) as FileKind[]).filter((kind) => counts[kind] > 0);

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { applyPatch, assertPatchConfined, classifyPatchFiles, invertPatch, listPatchFiles, parsePatch, readApplicablePatch } from '../edits/patch.js';
-import { classifyRustHunk, findRustTestModules } from './inline-tests.js';
+import { classifyContentChange, hasInlineTests } from '../test-code/test-code.js';
 
 export interface TaskPatches {
   mirror: string;
@@ -72,10 +72,8 @@ export function checkPatchesStatically(patches: TaskPatches, testGlobs: string[]
   return { reasons, patches: { mirror: patches.mirror, test: patches.test, fix, isFixInverted: patches.fix === undefined } };
 }
 
-/** Source files whose tests may live inside them (`#[cfg(test)]` modules), so a patch's hunks, not the file, decide. */
-export function hasInlineTests(file: string): boolean {
-  return file.endsWith('.rs');
-}
+/** Source files whose tests may live inside them; the rule lives in src/test-code, shared with the mirror and collect stages. */
+export { hasInlineTests } from '../test-code/test-code.js';
 
 /**
  * Per-hunk sanity for source files with inline tests, on a working copy reset to the gym commit: mirror.patch and
@@ -90,26 +88,29 @@ export async function checkInlineTestHunks(workdir: string, patches: PlannedPatc
     ...(patches.isFixInverted ? [] : [{ label: 'fix.patch', text: patches.fix, mustTouch: 'source' as const }]),
   ];
   for (const patch of chain) {
-    for (const section of parsePatch(patch.text)) {
-      const file = section.oldPath ?? section.newPath;
-      if (file === null || !hasInlineTests(file) || classifyPatchFiles([file], testGlobs).testFiles.length > 0) continue;
-      const absolute = path.join(workdir, file);
-      const before = section.oldPath !== null && existsSync(absolute) ? await readFile(absolute, 'utf8') : '';
-      const modules = findRustTestModules(before);
-      const wrong = section.hunks.filter((hunk) => classifyRustHunk(hunk, modules) !== patch.mustTouch);
+    // Judged on content, before and after the patch applies: hunk line numbers of a test.patch written against the
+    // clean gym are off by whatever mirror.patch moved in the same file, and the edit steps use the same rule.
+    const files = [...new Set(parsePatch(patch.text).flatMap((section) => [section.oldPath ?? section.newPath]))].filter(
+      (file): file is string => file !== null && hasInlineTests(file) && classifyPatchFiles([file], testGlobs).testFiles.length === 0,
+    );
+    const readText = async (file: string): Promise<string> => (existsSync(path.join(workdir, file)) ? readFile(path.join(workdir, file), 'utf8') : '');
+    const before = new Map<string, string>();
+    for (const file of files) before.set(file, await readText(file));
+    const applied = await applyStatePatches(workdir, [{ label: patch.label, text: patch.text }]);
+    if (applied.reasons.length > 0) break;
+    for (const file of files) {
+      const wrong = classifyContentChange(before.get(file) ?? '', await readText(file)).filter((hunk) => hunk.side !== patch.mustTouch);
       if (wrong.length === 0) continue;
-      const where = wrong.map((hunk) => hunk.header.replace(/^(@@ [^@]* @@).*$/, '$1')).join(', ');
+      const where = wrong.map((hunk) => hunk.where).join(', ');
       reasons.push(
         sanity(
           patch.mustTouch === 'test'
-            ? `${patch.label} must change only test code, but it changes non-test code of ${file} (outside its #[cfg(test)] module): ${where}.`
-            : `${patch.label} must change only non-test code, but it changes the #[cfg(test)] module of ${file}: ${where}.`,
+            ? `${patch.label} must change only test code, but it changes non-test code of ${file} (outside its #[cfg(test)] module) at ${where}.`
+            : `${patch.label} must change only non-test code, but it changes the #[cfg(test)] module of ${file} at ${where}.`,
           [file],
         ),
       );
     }
-    const applied = await applyStatePatches(workdir, [{ label: patch.label, text: patch.text }]);
-    if (applied.reasons.length > 0) break;
   }
   return reasons;
 }
