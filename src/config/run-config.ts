@@ -62,7 +62,13 @@ export const runConfigSchema = z
     mirror: z
       .object({
         retriesPerStep: z.number().int().min(0).default(2),
-        samples: z.number().int().min(1).default(1),
+        samples: z
+          .number()
+          .int()
+          .min(1)
+          .default(1)
+          .describe('Samples per model call (n). In the mirror step every distinct usable answer becomes its own task (statement, verification), so a candidate yields up to this many; dedup keeps distinct FAIL_TO_PASS sets and fixes. Use with temperature > 0.'),
+        temperature: z.number().min(0).max(2).optional().describe('Sampling temperature of every mirroring step; default the model\'s own.'),
         maxCandidatesPerGym: z.number().int().positive().optional(),
         judge: z.boolean().default(false).describe('Grade every verified task against its source PR and issue (high / moderate / inconsistent) with the LLM judge; docs/judge.md.'),
         minConsistency: z

@@ -148,6 +148,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunPipel
       concurrency: candidateConcurrency,
       retriesPerStep: config.mirror.retriesPerStep,
       samples: config.mirror.samples,
+      ...(config.mirror.temperature === undefined ? {} : { temperature: config.mirror.temperature }),
       verify: { strict: config.verify.strict, repeats: config.verify.repeats, ...(config.verify.reruns === undefined ? {} : { reruns: config.verify.reruns }), unsafeNoSandbox: sandbox?.record.unsafeNoSandbox ?? false },
       ...(config.mirror.maxCandidatesPerGym ? { maxCandidatesPerGym: config.mirror.maxCandidatesPerGym } : {}),
       logDirectory: path.join(loaded.outputDirectory, 'logs'),
