@@ -113,6 +113,8 @@ export interface SandboxRecord {
   unsafeNoSandbox: boolean;
   /** The protections the runtime reported missing, in its words (empty when isolated). */
   missing: string[];
+  /** The runtime the suite runs used (`local`, `docker`); absent in records made before it was kept. */
+  runtime?: string;
 }
 
 /** The verifier's answer for one task. */
@@ -158,4 +160,6 @@ export interface Task {
   sandbox?: SandboxRecord;
   /** Which distinct usable mirror answer of its candidate it came from (0 the first; `mirror.samples` > 1 gives more); absent means 0. */
   variant?: number;
+  /** Set when `export --reverify` verified it again after its gym's commit changed: the commit it was first verified on. */
+  reverifiedFrom?: string;
 }

@@ -1,6 +1,7 @@
 import type { Language } from '../config/gym-spec.js';
 import type { ProcessResult, Runtime } from '../core/process.js';
 import { gymRunOptions } from '../gym/gym-environment.js';
+import { resolveGymRuntime } from '../gym/gym-runtime.js';
 import { quoteForShell } from '../gym/run-suite.js';
 import type { PreparedGym } from '../gym/types.js';
 import { normalizeOutput } from '../reports/output-text.js';
@@ -55,7 +56,9 @@ export function withoutVolatileDetails(text: string): string {
 export async function runPrecheck(gym: PreparedGym, runtime: Runtime, workdir: string, touchedFiles: string[]): Promise<PrecheckResult> {
   const command = gym.spec.precheck ?? defaultPrecheckCommand(gym.spec.language, touchedFiles);
   if (command === undefined) return { command, passed: true };
-  const result = await runtime.run(['bash', '-c', command], gymRunOptions(gym, workdir, runtime));
+  // A docker gym's pre-check runs in a container of its image, like its suite (the host tree has no install artefacts).
+  const gymRuntime = await resolveGymRuntime(gym, runtime);
+  const result = await gymRuntime.run(['bash', '-c', command], gymRunOptions(gym, workdir, gymRuntime));
   return { command, passed: result.exitCode === 0 && !result.timedOut, process: result };
 }
 

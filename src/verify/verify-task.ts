@@ -1,16 +1,19 @@
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { SweMirrorError } from '../core/errors.js';
 import type { Runtime } from '../core/process.js';
 import { RECORD_SCHEMA_VERSION, type SandboxRecord, type TestState, type Verdict, type VerdictReason } from '../core/records.js';
 import { withDirectoryLock } from '../gym/directory-lock.js';
+import { resolveGymRuntime } from '../gym/gym-runtime.js';
 import { resetGymWorkingCopy } from '../gym/reset.js';
 import { runSuite as runSuiteInSandbox } from '../gym/run-suite.js';
 import type { PreparedGym, SuiteRun } from '../gym/types.js';
 import { withWorkingCopy } from '../gym/working-copies.js';
 import { classifyPatchFiles, listPatchFiles } from '../edits/patch.js';
-import { findFailToPassCandidates, findUncovered, planDecidingFiles } from './deciding-tests.js';
+import { findFailingInRun, findFailToPassCandidates, findUncovered, planDecidingFiles } from './deciding-tests.js';
+import { hasInlineTests } from '../test-code/test-code.js';
 import { readKnownFlakyTests, recordFlakyTests } from './flaky-record.js';
 import { judgeTask, type StateRunResult } from './judge.js';
 import {
@@ -74,6 +77,12 @@ export interface VerifyTaskOptions {
   resetWorkingCopy?: (workdir: string, commit: string) => Promise<void>;
   /** The user opted out of the sandbox (--unsafe-no-sandbox); recorded in the verdict. */
   unsafeNoSandbox?: boolean;
+  /**
+   * Suite runs of one state at once: 2 runs each state's first targeted rerun beside its full run (same tree, each
+   * through its own throw-away layer), so the reruns cost cores rather than wall time. Default: 2 when this
+   * machine has a core to spare (see `chooseParallelRuns`), else 1. Verdicts do not depend on it.
+   */
+  parallelRuns?: number;
 }
 
 const WORKING_COPY_WAIT_MS = 60 * 60 * 1000;
@@ -98,9 +107,11 @@ async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, optio
   const runSuite = options.runSuite ?? runSuiteInSandbox;
   const repeats = resolveRepeats(options.repeats);
   // What the runtime says it cannot enforce, plus what any run reported missing.
-  const missing = new Set((await options.runtime.describeProtections()).missing);
+  // A docker gym's runs are containers whatever runtime the caller holds: the record describes those.
+  const suiteRuntime = await resolveGymRuntime(gym, options.runtime);
+  const missing = new Set((await suiteRuntime.describeProtections()).missing);
   const verdict = (fields: Partial<Verdict> & Pick<Verdict, 'valid' | 'reasons'>): Verdict => {
-    const sandbox: SandboxRecord = { isolated: missing.size === 0, unsafeNoSandbox: options.unsafeNoSandbox ?? false, missing: [...missing] };
+    const sandbox: SandboxRecord = { isolated: missing.size === 0, unsafeNoSandbox: options.unsafeNoSandbox ?? false, missing: [...missing], runtime: suiteRuntime.name };
     const result = emptyVerdict(gym, { ...fields, sandbox });
     emit({ type: 'verdict', verdict: result });
     return result;
@@ -129,12 +140,13 @@ async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, optio
     const results: Record<TestState, StateRunResult[]> = { run: [], test: [], fix: [] };
     const runs: Verdict['runs'] = [];
     let level: Verdict['level'] = 'test';
-    /** One run of a state (the whole suite, or only `files`) on a freshly reset working copy; the sanity reasons when its patches no longer apply. */
-    const runState = async (state: TestState, plannedRuns: number, files?: string[]): Promise<StateRunResult | VerdictReason[]> => {
-      const repeat = results[state].length + 1;
+    /** Reset the working copy and apply a state's patches; the sanity reasons when they no longer apply. */
+    const buildState = async (state: TestState): Promise<VerdictReason[]> => {
       await reset(workdir, gym.commit);
-      const applied = await applyStatePatches(workdir, patchesForState(planned, state));
-      if (applied.reasons.length > 0) return applied.reasons;
+      return (await applyStatePatches(workdir, patchesForState(planned, state))).reasons;
+    };
+    /** One run in the state the working copy is in (the whole suite, or only `files`), recorded by the caller in a fixed order. */
+    const executeRun = async (state: TestState, repeat: number, plannedRuns: number, files?: string[]): Promise<{ result: StateRunResult; run: Verdict['runs'][number] }> => {
       const existing = files?.filter((file) => existsSync(path.join(workdir, file)));
       const scope = existing && existing.length > 0 ? { files: existing } : {};
       emit({ type: 'run-start', state, repeat, repeats: plannedRuns, ...scope });
@@ -152,8 +164,7 @@ async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, optio
         ...(report.hasEvidence ? {} : { warnings: report.warnings }),
         ...(scope.files ? { isPartial: true } : {}),
       };
-      results[state].push(stateResult);
-      runs.push({
+      const run: Verdict['runs'][number] = {
         state,
         repeat,
         exitCode: result.exitCode,
@@ -165,49 +176,107 @@ async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, optio
         ...(report.hasEvidence || report.warnings.length === 0 ? {} : { warnings: report.warnings }),
         ...(logPath ? { logPath } : {}),
         ...scope,
-      });
+      };
       emit({ type: 'run-done', state, repeat, repeats: plannedRuns, durationMs: result.durationMs, ...countStatuses(report.tests), hasEvidence: report.hasEvidence, ...scope });
-      return stateResult;
+      return { result: stateResult, run };
+    };
+    const record = (state: TestState, outcome: { result: StateRunResult; run: Verdict['runs'][number] }): StateRunResult => {
+      results[state].push(outcome.result);
+      runs.push(outcome.run);
+      return outcome.result;
+    };
+    /** One run of a state on a freshly reset working copy; the sanity reasons when its patches no longer apply. */
+    const runState = async (state: TestState, plannedRuns: number, files?: string[]): Promise<StateRunResult | VerdictReason[]> => {
+      const reasons = await buildState(state);
+      if (reasons.length > 0) return reasons;
+      return record(state, await executeRun(state, results[state].length + 1, plannedRuns, files));
     };
     const plan = planRuns(repeats, options);
-    for (const state of STATES) {
-      for (let repeat = 1; repeat <= repeats[state]; repeat++) {
-        const outcome = await runState(state, repeats[state] + (state === 'run' ? 0 : plan.reruns));
-        if (Array.isArray(outcome)) return verdict({ valid: false, reasons: outcome, runs });
-      }
-    }
+    const testPatchFiles = listPatchFiles(planned.test);
+    const decidingFiles = classifyPatchFiles(testPatchFiles, gym.spec.testFiles).testFiles.concat(testPatchFiles.filter(hasInlineTests));
     const knownFlaky = plan.useFlakyRecord ? await readKnownFlakyTests(gym.directory) : [];
-    const judge = (): ReturnType<typeof judgeTask> =>
+    const judge = (runsByState: Record<TestState, StateRunResult[]> = results): ReturnType<typeof judgeTask> =>
       judgeTask({
-        runs: results,
+        runs: runsByState,
         quarantined: [...gym.baseline.quarantined, ...(gym.spec.quarantine ?? [])],
         knownFlaky,
         ...(gym.spec.test.report.format === 'go-json' ? { subtestSeparator: '/' } : {}),
         strict: options.strict ?? false,
       });
-    let judgement = judge();
-    const [firstTest, firstFix] = [results.test[0], results.fix[0]];
-    // Reruns can only add reasons: a task already invalid on its full runs is not rerun.
-    if (plan.reruns > 0 && judgement.valid && firstTest && firstFix) {
+    /** Full runs only: a task invalid on them is judged on them alone, whichever schedule ran the reruns. */
+    const fullRunsOnly = (): Record<TestState, StateRunResult[]> => ({
+      run: results.run.filter((result) => !result.isPartial),
+      test: results.test.filter((result) => !result.isPartial),
+      fix: results.fix.filter((result) => !result.isPartial),
+    });
+    /** A targeted rerun that did not report a FAIL_TO_PASS candidate cannot vouch for it: that state is rerun in full. */
+    const rerunUncoveredInFull = async (): Promise<VerdictReason[] | undefined> => {
+      const [firstTest, firstFix] = [results.test.find((result) => !result.isPartial), results.fix.find((result) => !result.isPartial)];
+      if (!firstTest || !firstFix) return undefined;
       const candidates = findFailToPassCandidates(firstTest.tests, firstFix.tests);
-      const testPatchFiles = listPatchFiles(planned.test);
-      const decidingFiles = classifyPatchFiles(testPatchFiles, gym.spec.testFiles).testFiles.concat(testPatchFiles.filter((file) => file.endsWith('.rs')));
-      // Without a filesCommand, or with nothing to point it at, the rerun is the whole suite.
-      const files = gym.spec.test.filesCommand ? planDecidingFiles(decidingFiles, candidates) : [];
-      for (let index = 0; index < plan.reruns; index++) {
-        // fix before test: a test whose outcome alternates run by run is then seen both ways in both states.
+      for (const state of ['fix', 'test'] as const) {
+        const isUncovered = results[state].some((result) => result.isPartial && result.hasEvidence && findUncovered(candidates, result.tests).length > 0);
+        if (!isUncovered) continue;
+        const full = await runState(state, results[state].length + 1);
+        if (Array.isArray(full)) return full;
+      }
+      return undefined;
+    };
+    const isOverlapped = plan.reruns > 0 && repeats.run === 1 && repeats.test === 1 && repeats.fix === 1 && resolveParallelRuns(options.parallelRuns) >= 2;
+    let rerunFiles: string[] = [];
+    let judgement: ReturnType<typeof judgeTask>;
+    if (isOverlapped) {
+      // run first, alone: the tests it fails are the pre-existing FAIL_TO_PASS candidates, so the reruns can start
+      // beside test's and fix's full runs instead of after them.
+      const first = await runState('run', 1);
+      if (Array.isArray(first)) return verdict({ valid: false, reasons: first, runs });
+      rerunFiles = gym.spec.test.filesCommand ? planDecidingFiles(decidingFiles, findFailingInRun(first.tests, gym.baseline.tests)) : [];
+      for (const state of ['test', 'fix'] as const) {
+        const reasons = await buildState(state);
+        if (reasons.length > 0) return verdict({ valid: false, reasons, runs });
+        const plannedRuns = 1 + plan.reruns;
+        const [full, rerun] = await Promise.all([executeRun(state, 1, plannedRuns), executeRun(state, 2, plannedRuns, rerunFiles.length > 0 ? rerunFiles : undefined)]);
+        record(state, full);
+        record(state, rerun);
+      }
+      // Further reruns (reruns > 1) run one after another, fix before test as below.
+      for (let index = 1; index < plan.reruns; index++) {
         for (const state of ['fix', 'test'] as const) {
-          const plannedRuns = repeats[state] + plan.reruns;
-          const outcome = await runState(state, plannedRuns, files.length > 0 ? files : undefined);
+          const outcome = await runState(state, 1 + plan.reruns, rerunFiles.length > 0 ? rerunFiles : undefined);
           if (Array.isArray(outcome)) return verdict({ valid: false, reasons: outcome, runs });
-          // A targeted rerun that did not report a candidate cannot vouch for it: rerun that state in full.
-          if (outcome.isPartial && outcome.hasEvidence && findUncovered(candidates, outcome.tests).length > 0) {
-            const full = await runState(state, plannedRuns + 1);
-            if (Array.isArray(full)) return verdict({ valid: false, reasons: full, runs });
-          }
+        }
+      }
+      judgement = judge(fullRunsOnly());
+      if (judgement.valid) {
+        const outcome = await rerunUncoveredInFull();
+        if (outcome) return verdict({ valid: false, reasons: outcome, runs });
+        judgement = judge();
+      }
+    } else {
+      for (const state of STATES) {
+        for (let repeat = 1; repeat <= repeats[state]; repeat++) {
+          const outcome = await runState(state, repeats[state] + (state === 'run' ? 0 : plan.reruns));
+          if (Array.isArray(outcome)) return verdict({ valid: false, reasons: outcome, runs });
         }
       }
       judgement = judge();
+      const [firstTest, firstFix] = [results.test[0], results.fix[0]];
+      // Reruns can only add reasons: a task already invalid on its full runs is not rerun.
+      if (plan.reruns > 0 && judgement.valid && firstTest && firstFix) {
+        const candidates = findFailToPassCandidates(firstTest.tests, firstFix.tests);
+        // Without a filesCommand, or with nothing to point it at, the rerun is the whole suite.
+        rerunFiles = gym.spec.test.filesCommand ? planDecidingFiles(decidingFiles, candidates) : [];
+        for (let index = 0; index < plan.reruns; index++) {
+          // fix before test: a test whose outcome alternates run by run is then seen both ways in both states.
+          for (const state of ['fix', 'test'] as const) {
+            const outcome = await runState(state, repeats[state] + plan.reruns, rerunFiles.length > 0 ? rerunFiles : undefined);
+            if (Array.isArray(outcome)) return verdict({ valid: false, reasons: outcome, runs });
+          }
+        }
+        const outcome = await rerunUncoveredInFull();
+        if (outcome) return verdict({ valid: false, reasons: outcome, runs });
+        judgement = judge();
+      }
     }
     if (plan.useFlakyRecord) {
       const known = new Set(knownFlaky);
@@ -217,6 +286,27 @@ async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, optio
   } finally {
     await reset(workdir, gym.commit);
   }
+}
+
+/**
+ * Runs of one state at once when not given: 2 when the one-minute load average leaves at least 1.5 of this machine's
+ * cores free (a verification alone on a workstation), else 1 (a busy pipeline: its other verifications use the cores).
+ */
+export function chooseParallelRuns(cores = os.availableParallelism(), load = os.loadavg()[0] ?? 0): number {
+  return cores - load >= 1.5 ? 2 : 1;
+}
+
+function resolveParallelRuns(requested: number | undefined): number {
+  if (requested === undefined) return chooseParallelRuns();
+  if (!Number.isInteger(requested) || requested < 1) {
+    throw new SweMirrorError({
+      code: 'VERIFY_PARALLEL_RUNS_INVALID',
+      kind: 'user',
+      message: `The number of suite runs at once must be a positive whole number, got ${requested}.`,
+      hint: 'Pass --parallel-runs 1 (one run at a time) or 2 (each targeted rerun beside its state\'s full run).',
+    });
+  }
+  return requested;
 }
 
 /** Targeted reruns only when no state is already repeated in full, unless asked for explicitly. */

@@ -121,23 +121,23 @@ describe.skipIf(!isTestable)('docker runtime (real engine)', () => {
     expect(result.exitCode).not.toBe(0);
   });
 
-  it('stops forking at the process limit', async () => {
+  it('stops a run that reaches its process limit and labels it processLimitReached, as the local runtime does', async () => {
+    // Forks until refused, then waits: only the limit's label can end this run before its time limit.
     const script = [
-      'import os, time',
-      'count = 0',
+      'import os, sys, time',
       'try:',
-      '    while count < 1000:',
+      '    while True:',
       '        if os.fork() == 0:',
-      '            time.sleep(60)',
+      '            time.sleep(600)',
       '            os._exit(0)',
-      '        count += 1',
       'except OSError:',
-      '    pass',
-      'print(count)',
+      '    print("refused", flush=True)',
+      'time.sleep(600)',
     ].join('\n');
-    const result = await runtime.run(['python3', '-c', script], options({ processLimit: 32 }));
-    expect(result.exitCode).toBe(0);
-    expect(Number(result.stdout.trim())).toBeLessThan(32);
+    const result = await runtime.run(['python3', '-c', script], options({ processLimit: 32, timeoutMs: 300_000 }));
+    expect(result).toMatchObject({ processLimitReached: true, timedOut: false, outOfMemory: false, exitCode: null, signal: 'SIGKILL', stdout: 'refused\n' });
+    expect(result.stderr).toContain('reached its limit of 32 processes and threads');
+    expect(await listContainersOf(image)).toEqual([]);
   });
 
   it('copies a report file out, but never a symlink (a report pointing at a file of the container is not followed)', async () => {

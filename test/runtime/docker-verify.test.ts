@@ -4,13 +4,15 @@
  * Every fixture task must get the same verdict from both (valid, failed rules, FAIL_TO_PASS) and the one its
  * expected.json records. The JUnit variant checks the report file copied out of the container.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGymSpec } from '../../src/config/load-gym-spec.js';
 import type { Verdict } from '../../src/core/records.js';
 import { prepareGym } from '../../src/gym/prepare.js';
+import { withWorkingCopy } from '../../src/gym/working-copies.js';
+import { runPrecheck } from '../../src/mirror/precheck.js';
 import type { PreparedGym } from '../../src/gym/types.js';
 import { createDockerClient } from '../../src/runtime/docker/client.js';
 import { createLocalRuntime } from '../../src/runtime/local.js';
@@ -88,10 +90,29 @@ describe.skipIf(!isTestable)('the python fixture gym: docker verdicts equal the 
       const expected = JSON.parse(readFileSync(path.join(FIXTURE, 'tasks', task, 'expected.json'), 'utf8')) as Expected;
       const [fromLocal, fromDocker] = await Promise.all([verifyTask(local, readPatches(task), optionsFor(task)), verifyTask(docker, readPatches(task), optionsFor(task))]);
       expect(summarize(fromDocker)).toEqual(summarize(fromLocal));
+      // The verdict's sandbox record describes the containers the runs used, not the caller's local runtime.
+      expect(fromDocker.sandbox).toMatchObject({ runtime: 'docker', isolated: true, missing: [] });
+      expect(fromLocal.sandbox.runtime).toBe('local');
       expect(summarize(fromDocker)).toEqual({ valid: expected.valid, rules: [...new Set(expected.rules)].sort(), FAIL_TO_PASS: [...expected.FAIL_TO_PASS].sort() });
       expect(await listContainersOf(docker.image as string)).toEqual([]);
     });
   }
+
+  it("runs the gym's pre-check in a container of its image, on the working copy's changes", async () => {
+    await withWorkingCopy(docker, async (workdir) => {
+      expect((await runPrecheck(docker, runtime, workdir, [])).process?.exitCode).toBe(0);
+      const broken = path.join(workdir, 'semver_lite', 'broken.py');
+      writeFileSync(broken, 'def oops(:\n');
+      try {
+        const failed = await runPrecheck(docker, runtime, workdir, ['semver_lite/broken.py']);
+        expect(failed.passed).toBe(false);
+        expect(failed.process?.cwd).toBe('/testbed');
+        expect(`${failed.process?.stdout}${failed.process?.stderr}`).toContain('broken.py');
+      } finally {
+        rmSync(broken);
+      }
+    });
+  });
 
   it('reads a JUnit report file copied out of the container: the same baseline as the console summary', async () => {
     const junit = await prepareGym(await loadGymSpec(path.join(DOCKER_SPECS, 'python-pytest-junit.yaml')), { dataDirectory, runtime, baselineRuns: 1 });

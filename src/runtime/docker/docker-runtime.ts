@@ -6,7 +6,8 @@ import { listTree, packFiles } from './archive.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import { createDockerClient, requireDockerEngine } from './client.js';
 export { isContainerRuntime, type ContainerRuntime } from './container-runtime.js';
-import { runContainer, type ContainerRun } from './run-container.js';
+import { isLocalEngine } from './container-cgroup.js';
+import { REMOTE_PROCESS_LIMIT_MISSING, runContainer, type ContainerRun } from './run-container.js';
 import { listWorkingCopyChanges } from './working-copy-changes.js';
 
 const DEFAULT_PROCESS_LIMIT = 1024;
@@ -42,7 +43,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): ContainerRun
         'a fresh container per run from the gym image, removed afterwards (nothing a run writes outlives it)',
         'no network (NetworkMode none)',
         'memory limit on the container, swap included (memory cgroup); /dev/shm a quarter of it',
-        'process and thread limit (pids cgroup)',
+        ...(isLocalEngine() ? ['process and thread limit (pids cgroup); a run that reaches it is stopped and labelled processLimitReached'] : ['process and thread limit (pids cgroup)']),
         ...(options.cpus ? [`CPU limit (${options.cpus} CPUs)`] : []),
         'all capabilities dropped, no-new-privileges',
         'own pid, ipc, uts and mount namespaces; nothing of the host mounted',
@@ -50,7 +51,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): ContainerRun
         'wall-time limit (the container is killed)',
         'output size cap',
       ],
-      missing: ['a run that reaches its process limit is not labelled processLimitReached (forks fail inside it)'],
+      missing: isLocalEngine() ? [] : [REMOTE_PROCESS_LIMIT_MISSING],
     };
   }
 

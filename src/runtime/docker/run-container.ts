@@ -3,11 +3,15 @@ import type Docker from 'dockerode';
 import type { ProcessResult } from '../../core/process.js';
 import { DEFAULT_OUTPUT_LIMIT_BYTES, OutputCapture } from '../output-capture.js';
 import { readSingleFile } from './archive.js';
+import { findContainerProcessCounter, isLocalEngine } from './container-cgroup.js';
 
 /** Label on every container swe-mirror creates, so leftovers of a killed swe-mirror can be found and removed. */
 export const CONTAINER_LABEL = 'swe-mirror.run';
 const COLLECT_LIMIT_BYTES = 64 * 1024 * 1024;
 const OUTPUT_DRAIN_MS = 1000;
+const WATCHDOG_INTERVAL_MS = 100;
+/** Said in a result when the engine is not on this machine, so its cgroups cannot be read. */
+export const REMOTE_PROCESS_LIMIT_MISSING = 'a run that reaches its process limit is not labelled processLimitReached (the engine is not on this machine; forks fail inside the run)';
 /** /dev/shm of a container: a quarter of the memory limit (the memory cgroup counts it too). */
 const SHARED_MEMORY_SHARE = 4;
 /**
@@ -74,7 +78,9 @@ export async function runContainer(client: Docker, run: ContainerRun): Promise<P
     },
   });
   let timedOut = false;
+  let processLimitReached = false;
   let timer: NodeJS.Timeout | undefined;
+  let watchdog: NodeJS.Timeout | undefined;
   try {
     for (const upload of run.uploads) await container.putArchive(upload.archive(), { path: upload.directory });
     const attached = await container.attach({ stream: true, stdout: true, stderr: true });
@@ -90,18 +96,34 @@ export async function runContainer(client: Docker, run: ContainerRun): Promise<P
     const expired = new Promise<'expired'>((resolve) => {
       timer = setTimeout(() => resolve('expired'), run.timeoutMs);
     });
-    if ((await Promise.race([exited, expired])) === 'expired') {
-      timedOut = true;
+    // The engine enforces the pids limit without reporting it: a run that reaches it is stopped and labelled, as locally.
+    const started = isLocalEngine() ? await container.inspect().catch(() => undefined) : undefined;
+    const counter = started ? await findContainerProcessCounter(started.State.Pid, container.id) : undefined;
+    const overLimit = new Promise<'process-limit'>((resolve) => {
+      if (!counter) return;
+      watchdog = setInterval(() => {
+        void counter.hasReachedLimit().then((reached) => (reached ? resolve('process-limit') : undefined));
+      }, WATCHDOG_INTERVAL_MS);
+    });
+    const outcome = await Promise.race([exited, expired, overLimit]);
+    clearInterval(watchdog);
+    if (outcome === 'expired' || outcome === 'process-limit') {
+      timedOut = outcome === 'expired';
+      processLimitReached = outcome === 'process-limit';
       // A stuck process is not interrupted by anything else: the whole container goes.
       await container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
     }
     const status = await exited;
     await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, OUTPUT_DRAIN_MS))]);
     const state = (await container.inspect()).State;
-    const outOfMemory = state.OOMKilled === true;
+    const outOfMemory = state.OOMKilled === true && !processLimitReached;
     const output = await capture.finish();
-    const stderr = outOfMemory ? `${output.stderr}\n[swe-mirror: killed: the container used more than ${run.memoryBytes} bytes of memory]\n` : output.stderr;
-    const killed = timedOut || (outOfMemory && status.StatusCode === 137);
+    const stderr = processLimitReached
+      ? `${output.stderr}\n[swe-mirror: stopped: the run reached its limit of ${run.processLimit} processes and threads (a fork bomb, or raise processLimit in the gym spec)]\n`
+      : outOfMemory
+        ? `${output.stderr}\n[swe-mirror: killed: the container used more than ${run.memoryBytes} bytes of memory]\n`
+        : output.stderr;
+    const killed = timedOut || processLimitReached || (outOfMemory && status.StatusCode === 137);
     const result: ProcessResult = {
       argv: run.argv,
       cwd: run.workdir,
@@ -109,12 +131,12 @@ export async function runContainer(client: Docker, run: ContainerRun): Promise<P
       signal: killed ? 'SIGKILL' : null,
       timedOut,
       outOfMemory,
-      processLimitReached: false,
+      processLimitReached,
       durationMs: Date.now() - startedAt,
       stdout: output.stdout,
       stderr,
       outputTruncated: output.outputTruncated,
-      missingProtections: [],
+      missingProtections: isLocalEngine() ? [] : [REMOTE_PROCESS_LIMIT_MISSING],
       ...(run.logPath ? { logPath: run.logPath } : {}),
     };
     if (run.collect.length > 0) result.collected = await collectFiles(container, run.collect);
@@ -122,6 +144,7 @@ export async function runContainer(client: Docker, run: ContainerRun): Promise<P
     return result;
   } finally {
     clearTimeout(timer);
+    clearInterval(watchdog);
     await container.remove({ force: true, v: true }).catch(() => undefined);
   }
 }
