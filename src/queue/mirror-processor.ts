@@ -93,10 +93,10 @@ function modelFor(context: WorkerContext, data: MirrorJobData, calls: JobModelCa
     ...(data.model.replayPath ? { replayPath: data.model.replayPath } : {}),
     ...(context.environment ? { environment: context.environment } : {}),
   });
-  if (!data.model.replayPath && config.provider !== 'replay') {
-    if (data.model.rateLimit) model = withModelRateLimit(model, { redis: context.redis, prefix: context.prefix, limit: data.model.rateLimit });
-    if (data.model.useCache) model = withRedisResponseCache(model, { redis: context.redis, prefix: context.prefix });
-  }
+  // A replayed model answers by the request as the pipeline sends it (createModel adds no defaults to it either).
+  if (data.model.replayPath !== undefined || config.provider === 'replay') return withCallObserver(model, (record) => calls.push(modelCallRowOf(record)));
+  if (data.model.rateLimit) model = withModelRateLimit(model, { redis: context.redis, prefix: context.prefix, limit: data.model.rateLimit });
+  if (data.model.useCache) model = withRedisResponseCache(model, { redis: context.redis, prefix: context.prefix });
   // The config's defaults go in before the cache layer hashes the request, as createModel does for its own cache.
   const inner = model;
   const defaulted: ChatModel = {
