@@ -79,7 +79,7 @@ export async function runModelStep<T>(
       entry.error = reason;
       context.log.calls.push(entry);
       context.emit({ type: 'model-call', step, try: tryIndex, cached: false, costUsd: 0, latencyMs: performance.now() - started, error: reason });
-      recordStep(context, { step, try: tryIndex, outcome: 'failed', startedAt: startedAt.toISOString(), durationMs: performance.now() - started, feedback: reason });
+      recordStep(context, { step, try: tryIndex, outcome: 'failed', startedAt: startedAt.toISOString(), durationMs: performance.now() - started, feedback: reason, code: error.code });
       context.emit({ type: 'step-failed', step, reason });
       return { ok: false, reason, code: error.code };
     }
@@ -143,6 +143,7 @@ export async function runModelStep<T>(
       startedAt: startedAt.toISOString(),
       durationMs: performance.now() - started,
       feedback: failure.feedback,
+      ...(failure.code ? { code: failure.code } : {}),
       ...(failure.details ? { details: failure.details } : {}),
     });
     if (isLastTry) break;

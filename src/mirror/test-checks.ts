@@ -80,6 +80,7 @@ export function checkTestsOnCleanCode(baseline: TestStatusMap, run: SuiteRun, op
   if (!run.report.hasEvidence) {
     return {
       ok: false,
+      code: 'TEST_NO_RESULTS',
       feedback: `Running the test files produced no test results, so they probably do not load or compile. The output ends with:\n\n${outputTail(run.process)}`,
     };
   }
@@ -87,6 +88,7 @@ export function checkTestsOnCleanCode(baseline: TestStatusMap, run: SuiteRun, op
   if (newTests.length === 0) {
     return {
       ok: false,
+      code: 'TEST_NO_NEW_TESTS',
       feedback: `The test run found no new tests: the ${Object.keys(run.report.tests).length} tests it reported all existed before. Add new test functions with new names (do not only change existing ones).`,
     };
   }
@@ -94,6 +96,7 @@ export function checkTestsOnCleanCode(baseline: TestStatusMap, run: SuiteRun, op
   if (notPassing.length > 0) {
     return {
       ok: false,
+      code: 'TEST_NOT_PASSING_ON_CLEAN',
       feedback: `These new tests do not pass on the current code, which is correct as it is:\n${describeFailures(notPassing, run)}\n\nThe tests must assert what the current code actually does.`,
     };
   }
@@ -103,6 +106,7 @@ export function checkTestsOnCleanCode(baseline: TestStatusMap, run: SuiteRun, op
   if (broken.length > 0) {
     return {
       ok: false,
+      code: 'TEST_BREAKS_EXISTING',
       feedback: `Your change to the test files breaks tests that passed before:\n${describeFailures(broken, run)}\n\nLeave existing tests as they are.`,
     };
   }
@@ -133,6 +137,7 @@ export function checkTestsAfterMirroring(newTests: string[], run: SuiteRun, opti
   if (!run.report.hasEvidence) {
     return {
       ok: false,
+      code: 'MIRROR_TESTS_NOT_RUN',
       feedback: `With your change the tests no longer run at all (the code probably does not load or build). Keep the code loadable: the bug must show as failing assertions. The output ends with:\n\n${outputTail(run.process)}`,
     };
   }

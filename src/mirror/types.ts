@@ -109,6 +109,8 @@ export interface StepEntry {
   durationMs: number;
   /** The failure, said as it is fed back to the model (retry/failed). */
   feedback?: string;
+  /** The failure's stable code (MIRROR_TESTS_STILL_PASS, MIRROR_PRECHECK_FAILED, EDIT_SEARCH_NOT_FOUND, ...): what the yield table classifies by. */
+  code?: string;
   /** Step-specific facts: files, new tests, pre-check command, verdict reasons, ... */
   details?: Record<string, unknown>;
   /** For the steps after the mirror step: which variant (distinct usable mirror answer) this entry is for. */

@@ -3,6 +3,7 @@ import { SweMirrorError } from '../core/errors.js';
 import { toJsonLines, writeFileAtomically } from '../dataset/atomic-write.js';
 import { exportDataset, type ExportResult } from '../dataset/export.js';
 import { computeLanguageStats, renderStats, type LanguageStats } from '../dataset/stats.js';
+import { readYieldTable, renderYieldTable, type YieldRow } from '../dataset/yield-table.js';
 import type { PreparedGym } from '../gym/types.js';
 import { readFunnel, type Funnel } from '../store/funnel.js';
 import type { Store } from '../store/store.js';
@@ -19,6 +20,8 @@ export function readPreparedGyms(store: Store): Map<string, PreparedGym> {
 export interface StatsReport {
   languages: LanguageStats[];
   funnel: Funnel;
+  /** The mirroring yield per language with its losses by cause (the paper's Table 6). */
+  yield: YieldRow[];
   text: string;
 }
 
@@ -27,7 +30,9 @@ export function readStats(store: Store): StatsReport {
   const tasks = store.listTasks();
   const languages = computeLanguageStats(tasks);
   const funnel = readFunnel(store);
-  return { languages, funnel, text: renderStats(languages, funnel) };
+  const yieldRows = readYieldTable(store);
+  const yieldText = yieldRows.length > 0 ? `\n\n${renderYieldTable(yieldRows)}` : '';
+  return { languages, funnel, yield: yieldRows, text: `${renderStats(languages, funnel)}${yieldText}` };
 }
 
 /** Export every non-duplicate task of a store, plus stats.txt and stats.json, into `outDirectory`. */
@@ -52,6 +57,6 @@ export async function exportFromStore(
   const statsText = path.join(outDirectory, 'stats.txt');
   const statsJson = path.join(outDirectory, 'stats.json');
   await writeFileAtomically(statsText, [`${stats.text}\n`]);
-  await writeFileAtomically(statsJson, toJsonLines([{ languages: stats.languages, funnel: stats.funnel }]));
+  await writeFileAtomically(statsJson, toJsonLines([{ languages: stats.languages, funnel: stats.funnel, yield: stats.yield }]));
   return { ...result, stats, statsFiles: [statsText, statsJson] };
 }
