@@ -28,8 +28,8 @@ def cargo(text: str) -> dict[str, str]:
 def pytest(text: str) -> dict[str, str]:
     statuses: dict[str, str] = {}
     for line in text.splitlines():
-        # Node ids may hold spaces (parametrised ids); a message follows " - " only on FAILED/ERROR/XFAIL lines.
-        result = re.match(r"(PASSED|XPASS) (\S+::.+)$|(FAILED|ERROR|XFAIL) (\S+::.+?)(?: - .*)?$", line)
+        # Node ids may hold spaces (parametrised ids); a message follows " - " on any line but PASSED ones.
+        result = re.match(r"(PASSED) (\S+::.+)$|(FAILED|ERROR|XFAIL|XPASS) (\S+::.+?)(?: - .*)?$", line)
         if result:
             statuses[result.group(2) or result.group(4)] = result.group(1) or result.group(3)
     return statuses
