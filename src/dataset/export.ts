@@ -7,6 +7,7 @@ import { toJsonLines, writeFileAtomically } from './atomic-write.js';
 import { renderDatasetCard } from './dataset-card.js';
 import { materializeGymBundle } from './materialize.js';
 import { encodeSweBenchParquet, sweBenchColumns, type SweBenchRecord } from './parquet.js';
+import { exportedImageName, toExportedGymSpec } from './exported-gym-spec.js';
 import { toMultiSweBenchRecord, toSweBenchRecord, type ExportGym } from './records.js';
 import { computeLanguageStats, renderStats } from './stats.js';
 
@@ -44,7 +45,8 @@ export function gymRepositoryName(gym: PreparedGym): string {
 }
 
 function toExportGym(gym: PreparedGym): ExportGym {
-  return { name: gym.spec.name, spec: gym.spec, repo: gymRepositoryName(gym), commit: gym.commit };
+  const image = exportedImageName(gym);
+  return { name: gym.spec.name, spec: gym.spec, repo: gymRepositoryName(gym), commit: gym.commit, ...(image ? { image } : {}) };
 }
 
 /**
@@ -75,7 +77,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportResul
     }
     bundles.push(bundlePath);
     const specFile = path.join(options.outDirectory, 'gyms', `${gymName}.yaml`);
-    const exportedSpec = { ...gym.spec, repo: path.relative(path.dirname(specFile), bundlePath), commit: gym.commit };
+    const exportedSpec = { ...toExportedGymSpec(gym), repo: path.relative(path.dirname(specFile), bundlePath), commit: gym.commit };
     await writeFileAtomically(specFile, [`# ${gymName} as exported: its repository is the bundle beside this export.\n`, stringify(exportedSpec)]);
     gymSpecs.push(specFile);
   }

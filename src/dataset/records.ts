@@ -11,6 +11,8 @@ export interface ExportGym {
   /** `owner/name` when the gym has a remote; else `swe-mirror/<gym name>`. */
   repo: string;
   commit: string;
+  /** The image records name (image_name): a docker gym's prepared gym image, else the spec's image. */
+  image?: string;
 }
 
 /** How the task's verification runs were isolated (DESIGN section 3, rule 5); null for tasks stored before it was recorded. */
@@ -53,12 +55,12 @@ export function toSweBenchRecord(task: Task, gym: ExportGym, baseCommit: string,
     // swebench 5 reads these three; swe-mirror's own report format is report_format.
     log_parser: swebenchLogParser(gym.spec.test.report.format, [...task.FAIL_TO_PASS, ...task.PASS_TO_PASS]),
     eval_type: 'pass_and_fail',
-    image: swebenchImage(gym.spec.image, task.instanceId),
+    image: swebenchImage(gym.image ?? gym.spec.image, task.instanceId),
     report_format: gym.spec.test.report.format,
     report_file: gym.spec.test.report.file ?? null,
     test_command: gym.spec.test.command,
     install_commands: gym.spec.install,
-    image_name: gym.spec.image ?? null,
+    image_name: gym.image ?? gym.spec.image ?? null,
     sandbox: sandboxFields(task),
   };
 }
@@ -121,6 +123,7 @@ export function toMultiSweBenchRecord(task: Task, gym: ExportGym, number: number
     instance_id: task.instanceId,
     language: task.language,
     mirror_patch: task.mirrorPatch,
+    image_name: gym.image ?? gym.spec.image ?? null,
     sandbox: sandboxFields(task),
   };
 }
