@@ -69,7 +69,11 @@ async function gymFor(context: WorkerContext, data: MirrorJobData, runtime: Runt
   const worker = cachesOf(context);
   let pending = worker.gyms.get(data.gym.specPath);
   if (!pending) {
-    pending = loadGymSpec(data.gym.specPath).then((loaded) => prepareGym(loaded, { runtime, dataDirectory: context.dataDirectory }));
+    pending = loadGymSpec(data.gym.specPath)
+      .catch((error: unknown) => {
+        throw unreachableGym(error, data, context);
+      })
+      .then((loaded) => prepareGym(loaded, { runtime, dataDirectory: context.dataDirectory }));
     worker.gyms.set(data.gym.specPath, pending);
     // A failed preparation is tried again by the next job (the failure may be passing), not remembered.
     pending.catch(() => worker.gyms.delete(data.gym.specPath));
@@ -84,6 +88,21 @@ async function gymFor(context: WorkerContext, data: MirrorJobData, runtime: Runt
     });
   }
   return gym;
+}
+
+/**
+ * Mirror jobs name their gym by the coordinator's path (docs/distributed.md, "What a worker must see"):
+ * a worker that cannot read that spec or its repo says so, and how to fix it, instead of a bare file error.
+ */
+function unreachableGym(error: unknown, data: MirrorJobData, context: WorkerContext): unknown {
+  if (!isSweMirrorError(error) || (error.code !== 'GYM_SPEC_NOT_FOUND' && error.code !== 'GYM_REPO_NOT_FOUND')) return error;
+  return new SweMirrorError({
+    code: 'QUEUE_GYM_UNREACHABLE',
+    kind: 'user',
+    message: `Worker ${context.workerName} cannot use the gym ${data.gym.name} at the coordinator's path ${data.gym.specPath}: ${error.message}`,
+    hint: "Mirror jobs read the gym spec and its repo at the coordinator's paths: give every worker the same checkout at the same path (or a shared read-only volume), or a gym spec whose repo is a git URL. See docs/distributed.md.",
+    cause: error,
+  });
 }
 
 /** The worker's model for one job: the queue-wide rate limit under a cache in Redis, every call collected for the result. */

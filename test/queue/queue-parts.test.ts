@@ -152,7 +152,7 @@ describe.skipIf(!REDIS_IS_UP)('queue parts against a real Redis', { timeout: 120
       const status = await readQueueStatus(location);
       expect(status.counts.failed).toBe(1);
       expect(status.deadLetters[0]).toMatchObject({ instanceId: poisoned.instanceId, gym: 'g', attemptsMade: 1 });
-      expect(status.deadLetters[0]!.reason).toMatch(/gym\.yaml/);
+      expect(status.deadLetters[0]!.reason).toMatch(/cannot use the gym g at the coordinator's path \/nonexistent\/swe-mirror-gym\/gym\.yaml.*same checkout at the same path/s);
       expect(renderQueueStatus(status)).toContain('dead letters (1)');
     } finally {
       await worker.close();
