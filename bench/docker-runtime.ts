@@ -1,0 +1,96 @@
+// Docker runtime cost on the python fixture gym (test/runtime/docker-fixtures/python-pytest.yaml: the same source and
+// commands as test/fixtures/gyms/python-pytest, in a container image). (1) Container overhead of one suite run (create,
+// copy the working copy's changes in, start, exec, copy the report out, remove: a docker run of `true` with the
+// gym's run options) ÷ a bare local suite run: reported; target ≤ 1.0 s absolute. (2) A suite run through docker
+// ÷ the same suite through the local sandbox: ≤ 1.5. (3) verify of the fixture's valid task through docker ÷ through
+// the local sandbox, same gym: ≤ 1.3. Needs a Docker engine (DOCKER_HOST) holding swe-mirror-test/bookworm-python:1.
+// Run with: node --import tsx bench/docker-runtime.ts
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadGymSpec } from '../src/config/load-gym-spec.js';
+import { gymRunOptions } from '../src/gym/gym-environment.js';
+import { resolveGymRuntime } from '../src/gym/gym-runtime.js';
+import { prepareGym } from '../src/gym/prepare.js';
+import { runSuite } from '../src/gym/run-suite.js';
+import type { PreparedGym } from '../src/gym/types.js';
+import { leaseWorkingCopy } from '../src/gym/working-copies.js';
+import { createDockerClient, isDockerEngineAvailable } from '../src/runtime/docker/client.js';
+import { createLocalRuntime } from '../src/runtime/local.js';
+import { verifyTask } from '../src/verify/verify-task.js';
+import { recordFigure } from './support/figures.js';
+
+const REPEATS = 7;
+const VERIFY_REPEATS = 3;
+const FIXTURE = fileURLToPath(new URL('../test/fixtures/gyms/python-pytest', import.meta.url));
+const DOCKER_SPEC = fileURLToPath(new URL('../test/runtime/docker-fixtures/python-pytest.yaml', import.meta.url));
+const runtime = createLocalRuntime({ sandbox: 'bwrap' });
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+async function timed(action: () => unknown | Promise<unknown>, repeats = REPEATS): Promise<number> {
+  const timings: number[] = [];
+  for (let round = 0; round < repeats; round += 1) {
+    const startedAt = performance.now();
+    await action();
+    timings.push(performance.now() - startedAt);
+  }
+  return median(timings);
+}
+
+function bare(gym: PreparedGym, workdir: string): void {
+  const result = spawnSync('bash', ['-c', gym.spec.test.command], { cwd: workdir, stdio: 'ignore', env: { ...process.env, ...gymRunOptions(gym, workdir, { ...runtime, mountsLayers: false }).env } });
+  if (result.status === null) throw new Error('the bare suite run did not finish');
+}
+
+if (!(await isDockerEngineAvailable())) {
+  process.stdout.write(`docker-runtime: skipped (no Docker engine answers at ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'})\n`);
+  process.exit(0);
+}
+const dataDirectory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-bench-docker-'));
+const lines: string[] = [`load average at start: ${loadavg()[0]?.toFixed(1)}`];
+let docker: PreparedGym | undefined;
+try {
+  const local = await prepareGym(await loadGymSpec(path.join(FIXTURE, 'gym.yaml')), { dataDirectory, runtime, baselineRuns: 1 });
+  docker = await prepareGym(await loadGymSpec(DOCKER_SPEC), { dataDirectory, runtime, baselineRuns: 1 });
+  const localCopy = await leaseWorkingCopy(local);
+  const dockerCopy = await leaseWorkingCopy(docker);
+  const containers = await resolveGymRuntime(docker, runtime);
+  const options = gymRunOptions(docker, dockerCopy.workdir, containers);
+  const overhead = await timed(() => containers.run(['true'], { ...options, collect: ['/testbed/report.xml'] }));
+  const bareSuite = await timed(() => bare(local, localCopy.workdir), 5);
+  const sandboxedSuite = await timed(() => runSuite(local, { runtime, workdir: localCopy.workdir }));
+  const dockerSuite = await timed(() => runSuite(docker as PreparedGym, { runtime, workdir: dockerCopy.workdir }));
+  await localCopy.release();
+  await dockerCopy.release();
+  const read = (name: string): string => readFileSync(path.join(FIXTURE, 'tasks', 'valid', name), 'utf8');
+  const patches = { mirror: read('mirror.patch'), test: read('test.patch') };
+  const verifyLocal = await timed(() => verifyTask(local, patches, { runtime }), VERIFY_REPEATS);
+  const verifyDocker = await timed(() => verifyTask(docker as PreparedGym, patches, { runtime }), VERIFY_REPEATS);
+
+  const suiteRatio = dockerSuite / sandboxedSuite;
+  const verifyRatio = verifyDocker / verifyLocal;
+  const isOverheadMet = overhead <= 1000;
+  lines.push(
+    `container overhead of one run (create, copy in, start, exec true, copy out, remove; median of ${REPEATS}): ${overhead.toFixed(0)} ms (target <= 1000 ms) ${isOverheadMet ? 'OK' : 'MISSED'}`,
+    `bare local suite run (median of 5): ${bareSuite.toFixed(0)} ms; overhead / bare suite run: ${(overhead / bareSuite).toFixed(2)}`,
+    `suite run through the local sandbox: ${sandboxedSuite.toFixed(0)} ms; through docker: ${dockerSuite.toFixed(0)} ms; ratio ${suiteRatio.toFixed(2)} (target <= 1.5) ${suiteRatio <= 1.5 ? 'OK' : 'MISSED'}`,
+    `verify of the valid task (median of ${VERIFY_REPEATS}): local ${(verifyLocal / 1000).toFixed(2)} s, docker ${(verifyDocker / 1000).toFixed(2)} s; ratio ${verifyRatio.toFixed(2)} (target <= 1.3) ${verifyRatio <= 1.3 ? 'OK' : 'MISSED'}`,
+    `load average at end: ${loadavg()[0]?.toFixed(1)}`,
+  );
+  recordFigure(import.meta.filename, { measure: 'container overhead per run (median)', value: `${overhead.toFixed(0)} ms`, target: '≤ 1000 ms', isMet: isOverheadMet });
+  recordFigure(import.meta.filename, { measure: 'container overhead ÷ bare local suite run', value: (overhead / bareSuite).toFixed(2) });
+  recordFigure(import.meta.filename, { measure: 'suite run docker ÷ local sandbox', value: suiteRatio.toFixed(2), target: '≤ 1.5', isMet: suiteRatio <= 1.5 });
+  recordFigure(import.meta.filename, { measure: 'verify docker ÷ local sandbox', value: verifyRatio.toFixed(2), target: '≤ 1.3', isMet: verifyRatio <= 1.3 });
+} finally {
+  if (docker?.image) await createDockerClient().getImage(docker.image).remove({ force: true }).catch(() => undefined);
+  await rm(dataDirectory, { recursive: true, force: true });
+}
+process.stdout.write(`${lines.join('\n')}\n`);
