@@ -17,6 +17,7 @@ interface VerifyCommandOptions {
   strict?: boolean;
   runs?: number;
   reruns?: number;
+  parallelRuns?: number;
   out?: string;
 }
 
@@ -61,6 +62,14 @@ function parseReruns(value: string): number {
     throw new SweMirrorError({ code: 'CLI_INVALID_OPTION', kind: 'user', message: `--reruns must be 0 or a positive integer, got "${value}".`, hint: 'For example: --reruns 1' });
   }
   return reruns;
+}
+
+function parseParallelRuns(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > 2) {
+    throw new SweMirrorError({ code: 'CLI_INVALID_OPTION', kind: 'user', message: `--parallel-runs must be 1 or 2, got "${value}".`, hint: 'For example: --parallel-runs 1' });
+  }
+  return count;
 }
 
 async function readTaskPatch(taskDirectory: string, name: string, isRequired: boolean): Promise<string | undefined> {
@@ -148,6 +157,7 @@ export function register(program: Command): void {
     .option('--strict', 'reject new tests that pass even with the bug (as the SWE-Mirror paper does)')
     .option('--runs <count>', 'full runs of the test and fix states, with no targeted reruns unless --reruns (default: one, then targeted reruns)', parseRuns)
     .option('--reruns <count>', `reruns of the deciding tests in fix and test through the gym's filesCommand (default ${DEFAULT_RERUNS}; 0 for none)`, parseReruns)
+    .option('--parallel-runs <count>', 'suite runs of one state at once: 2 runs each targeted rerun beside its full run (default: 2 when a core is free, else 1)', parseParallelRuns)
     .option('--out <file>', 'where to write the verdict (default <task>/verdict.json)')
     .action(async (options: VerifyCommandOptions) => {
       const taskDirectory = path.resolve(options.task);
@@ -189,6 +199,7 @@ export function register(program: Command): void {
         runtime,
         repeats,
         ...(reruns === undefined ? {} : { reruns }),
+        ...(options.parallelRuns === undefined ? {} : { parallelRuns: options.parallelRuns }),
         strict: options.strict ?? false,
         logDirectory,
         onEvent,

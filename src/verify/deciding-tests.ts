@@ -33,3 +33,13 @@ export function planDecidingFiles(testPatchFiles: string[], candidates: string[]
 export function findUncovered(candidates: string[], rerun: TestStatusMap): string[] {
   return candidates.filter((id) => rerun[id] === undefined);
 }
+
+/**
+ * Tests that fail in the run state but not at the gym's baseline: the pre-existing tests the mirror broke, so the
+ * pre-existing FAIL_TO_PASS candidates (by rule 1 a valid task fails them in test too), known before test and fix run.
+ */
+export function findFailingInRun(run: TestStatusMap, baseline: TestStatusMap): string[] {
+  return Object.keys(run)
+    .filter((id) => run[id] === 'FAILED' && baseline[id] !== 'FAILED')
+    .sort();
+}

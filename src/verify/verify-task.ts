@@ -13,7 +13,6 @@ import type { PreparedGym, SuiteRun } from '../gym/types.js';
 import { withWorkingCopy } from '../gym/working-copies.js';
 import { classifyPatchFiles, listPatchFiles } from '../edits/patch.js';
 import { findFailingInRun, findFailToPassCandidates, findUncovered, planDecidingFiles } from './deciding-tests.js';
-import { hasInlineTests } from '../test-code/test-code.js';
 import { readKnownFlakyTests, recordFlakyTests } from './flaky-record.js';
 import { judgeTask, type StateRunResult } from './judge.js';
 import {

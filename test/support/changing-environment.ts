@@ -11,9 +11,16 @@ import type { SuiteRunner } from '../../src/verify/verify-task.js';
  */
 export function suiteRunnerWithRunCounter(file = '.flaky-counter'): SuiteRunner {
   let runs = 0;
+  // One file in the working copy carries one count: runs verify starts side by side (parallelRuns 2) are taken one
+  // after another, in the order verify started them, so each sees its own count.
+  let previous: Promise<unknown> = Promise.resolve();
   return (gym, options) => {
-    writeFileSync(path.join(options.workdir, file), String(runs));
-    runs += 1;
-    return runSuite(gym, options);
+    const run = previous.then(() => {
+      writeFileSync(path.join(options.workdir, file), String(runs));
+      runs += 1;
+      return runSuite(gym, options);
+    });
+    previous = run.catch(() => undefined);
+    return run;
   };
 }

@@ -50,6 +50,8 @@ describe('verifyTask on a real pytest gym', () => {
     const logDirectory = mkdtempSync(path.join(os.tmpdir(), 'swe-mirror-verify-logs-'));
     const verdict = await verifyTask(gym, tasks.valid, {
       runtime,
+      // One run at a time, so the order below is fixed (the default runs reruns beside full runs when a core is free).
+      parallelRuns: 1,
       logDirectory,
       onEvent: (event) => events.push(event),
       runSuite: async (preparedGym, options) => {
@@ -140,10 +142,57 @@ describe('verifyTask on a real pytest gym', () => {
     expect(full.runs.every((run) => run.files === undefined)).toBe(true);
   });
 
+  it('with two runs at once, runs each targeted rerun beside its state\'s full run: same verdicts, flaky tests still caught', async () => {
+    const scopes: Array<string[] | undefined> = [];
+    const valid = await verifyTask(gym, tasks.valid, {
+      runtime,
+      parallelRuns: 2,
+      useFlakyRecord: false,
+      runSuite: (preparedGym, options) => {
+        scopes.push(options.files);
+        return runSuite(preparedGym, options);
+      },
+    });
+    expect(valid.reasons).toEqual([]);
+    expect(valid.FAIL_TO_PASS).toEqual([id('test_clamp_above')]);
+    expect(valid.PASS_TO_PASS).toEqual([id('test_add'), id('test_clamp_inside')]);
+    expect(valid.runs.map((run) => `${run.state}${run.repeat}${run.files ? ' files' : ''}`)).toEqual(['run1', 'test1', 'test2 files', 'fix1', 'fix2 files']);
+    expect(scopes).toEqual([undefined, undefined, ['tests/test_calc.py'], undefined, ['tests/test_calc.py']]);
+    expectPristine();
+
+    const flaky = await verifyTask(gym, tasks.flaky, { runtime, parallelRuns: 2, useFlakyRecord: false, runSuite: suiteRunnerWithRunCounter('.counter') });
+    expect(rules(flaky)).toEqual(['no-flakiness']);
+    expect(flaky.flakyTests).toEqual([id('test_coin')]);
+    expect(flaky.FAIL_TO_PASS).toEqual([id('test_clamp_above')]);
+
+    // Invalid on its full runs: judged on them alone, as one run at a time would (the reruns ran, and are listed).
+    const changed = await verifyTask(gym, tasks['changes-existing'], { runtime, parallelRuns: 2, useFlakyRecord: false });
+    const sequential = await verifyTask(gym, tasks['changes-existing'], { runtime, parallelRuns: 1, useFlakyRecord: false });
+    expect(changed.reasons).toEqual(sequential.reasons);
+    expect(changed.runs).toHaveLength(5);
+    expect(sequential.runs).toHaveLength(3);
+
+    // A targeted rerun that misses a candidate still sends its state to a full rerun.
+    const dropped = await verifyTask(gym, tasks.valid, {
+      runtime,
+      parallelRuns: 2,
+      useFlakyRecord: false,
+      runSuite: async (preparedGym, options) => {
+        const suite = await runSuite(preparedGym, options);
+        if (!options.files) return suite;
+        const { [id('test_clamp_above')]: _dropped, ...others } = suite.report.tests;
+        return { ...suite, report: { ...suite.report, tests: others } };
+      },
+    });
+    expect(dropped.valid).toBe(true);
+    expect(dropped.runs.map((run) => `${run.state}${run.repeat}${run.files ? ' files' : ''}`)).toEqual(['run1', 'test1', 'test2 files', 'fix1', 'fix2 files', 'fix3', 'test3']);
+  });
+
   it('reruns a state in full when its targeted rerun does not report a FAIL_TO_PASS candidate', async () => {
     // A filesCommand that misses the candidate (its id names no file the plan could point at) is simulated by dropping it.
     const verdict = await verifyTask(gym, tasks.valid, {
       runtime,
+      parallelRuns: 1,
       useFlakyRecord: false,
       runSuite: async (preparedGym, options) => {
         const suite = await runSuite(preparedGym, options);
@@ -153,7 +202,7 @@ describe('verifyTask on a real pytest gym', () => {
       },
     });
     expect(verdict.valid).toBe(true);
-    expect(verdict.runs.map((run) => `${run.state}${run.repeat}${run.files ? ' files' : ''}`)).toEqual(['run1', 'test1', 'fix1', 'fix2 files', 'fix3', 'test2 files', 'test3']);
+    expect(verdict.runs.map((run) => `${run.state}${run.repeat}${run.files ? ' files' : ''}`)).toEqual(['run1', 'test1', 'fix1', 'fix2 files', 'test2 files', 'fix3', 'test3']);
   });
 
   it('keeps a per-gym record of tests seen flaky: a later verification rejects the same new test even when it holds still', async () => {
