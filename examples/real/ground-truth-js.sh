@@ -1,9 +1,10 @@
 #!/bin/bash
 # Hand-measured ground truth for a JavaScript corpus case: the runner itself in the three states, outside swe-mirror.
 #   ground-truth-js.sh <clone at the gym base, deps installed> <task dir> <out dir> <reader> <command...>
-# <reader> turns the runner's stdout into `STATUS<TAB>id` lines: `tap` (examples/real/tap-statuses.py) or `raw`
-# (the command already prints them). Writes <out>/<state>.out (the runner's stdout) and <state>.txt (statuses),
-# then prints what changed run→test and test→fix (examples/real/compare-states.py).
+# <reader> turns the runner's output into `STATUS<TAB>id` lines: `tap` (stdout, examples/real/tap-statuses.py) or
+# `json:<file>` (a jest/vitest JSON report the command writes, examples/real/jest-statuses.py). Writes
+# <out>/<state>.out (the runner's stdout) and <state>.txt (statuses), then prints what changed run→test and
+# test→fix (examples/real/compare-states.py).
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$1 task=$2 out=$3 reader=$4; shift 4
@@ -17,7 +18,7 @@ for state in run test fix; do
   set +e; CI=true NO_COLOR=1 FORCE_COLOR=0 bash -c "$*" > "$out/$state.out" 2> "$out/$state.err"; echo "$state: exit $?" >&2; set -e
   case $reader in
     tap) python3 "$here/tap-statuses.py" < "$out/$state.out" > "$out/$state.txt" ;;
-    raw) cp "$out/$state.out" "$out/$state.txt" ;;
+    json:*) cp "${reader#json:}" "$out/$state.json"; python3 "$here/jest-statuses.py" "$out/$state.json" "$repo" > "$out/$state.txt" ;;
   esac
 done
 git checkout -q -f HEAD && git clean -qfd
