@@ -6,6 +6,7 @@ import type { PreparedGym } from '../gym/types.js';
 import { toJsonLines, writeFileAtomically } from './atomic-write.js';
 import { renderDatasetCard } from './dataset-card.js';
 import { materializeGymBundle } from './materialize.js';
+import { findStaleTasks, staleTasksError } from './verified-commit.js';
 import { encodeSweBenchParquet, sweBenchColumns, type SweBenchRecord } from './parquet.js';
 import { exportedImageName, toExportedGymSpec } from './exported-gym-spec.js';
 import { toMultiSweBenchRecord, toSweBenchRecord, type ExportGym } from './records.js';
@@ -55,6 +56,9 @@ function toExportGym(gym: PreparedGym): ExportGym {
  * Every file is written atomically: a failure leaves no truncated file behind.
  */
 export async function exportDataset(options: ExportOptions): Promise<ExportResult> {
+  // A task is written only on the commit it was verified on: never rebased onto a gym commit that moved since.
+  const stale = findStaleTasks(options.tasks, options.gyms);
+  if (stale.length > 0) throw staleTasksError(stale);
   const byGym = new Map<string, Task[]>();
   for (const task of options.tasks) byGym.set(task.gym, [...(byGym.get(task.gym) ?? []), task]);
 

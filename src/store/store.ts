@@ -306,6 +306,13 @@ export class Store {
       );
   }
 
+  /** Replace a stored task's record (re-verification on a new gym commit), keeping its candidate, variant and duplicate mark. */
+  updateTask(task: Task): void {
+    this
+      .statement('UPDATE tasks SET record_json = ?, fail_to_pass_key = ?, fix_hash = ? WHERE instance_id = ?')
+      .run(JSON.stringify(task), JSON.stringify([...task.FAIL_TO_PASS].sort()), hashFixContent(task.fixPatch), task.instanceId);
+  }
+
   /** Record one model call (cost accounting, funnel of tokens). */
   recordModelCall(call: ModelCallRow): void {
     this

@@ -21,6 +21,7 @@ describe('exportDataset', () => {
     const gym = await preparedGym();
     const task = makeTask('calc-1', {
       gym: 'calc',
+      baseCommit: gym.commit,
       mirrorPatch: MIRROR,
       fixPatch: FIX,
       testPatch: TEST_PATCH,
@@ -72,7 +73,7 @@ describe('exportDataset', () => {
 
   it('writes the test lists as JSON strings when asked', async () => {
     const gym = await preparedGym();
-    const task = makeTask('calc-2', { gym: 'calc', mirrorPatch: MIRROR, fixPatch: FIX, testPatch: TEST_PATCH, FAIL_TO_PASS: ['a'] });
+    const task = makeTask('calc-2', { gym: 'calc', baseCommit: gym.commit, mirrorPatch: MIRROR, fixPatch: FIX, testPatch: TEST_PATCH, FAIL_TO_PASS: ['a'] });
     const out = await mkdtemp(path.join(tmpdir(), 'swe-mirror-export-'));
     const result = await exportDataset({ tasks: [task], gyms: new Map([['calc', gym]]), outDirectory: out, listsAsJsonStrings: true });
     const record = JSON.parse((await readFile(result.sweBenchFile, 'utf8')).trim());

@@ -60,5 +60,7 @@ export function calcTasks(): Task[] {
 export async function exportCalcTasks(tasks: Task[] = calcTasks(), options: { parquet?: boolean; listsAsJsonStrings?: boolean } = {}): Promise<ExportResult> {
   const gym = await createPreparedCalcGym({ 'calc.py': CALC, 'tests/test_base.py': 'def test_ok():\n    assert True\n' }, { baselineRuns: 1 });
   const out = await mkdtemp(path.join(tmpdir(), 'swe-mirror-validate-export-'));
-  return exportDataset({ tasks, gyms: new Map([['calc', gym]]), outDirectory: out, ...options });
+  // The tasks are made for this gym: verified on the commit it was just prepared at.
+  const onGym = tasks.map((task) => ({ ...task, baseCommit: gym.commit }));
+  return exportDataset({ tasks: onGym, gyms: new Map([['calc', gym]]), outDirectory: out, ...options });
 }
