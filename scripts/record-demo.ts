@@ -6,7 +6,8 @@
  *   node --import tsx scripts/record-demo.ts [--config examples/demo/swe-mirror.yaml]
  *
  * A step that is meant to be retried has numbered answers: `<step>.1.md` for the first try, `<step>.2.md`
- * for the first retry, and so on. Requests are routed to their candidate by content (the PR title, its
+ * for the first retry, and so on. With `mirror.samples: 2`, `<step>.s2.md` is the second sample's answer
+ * (default: the first's), and `<step>.v2.md` the answer for a candidate's second mirror variant. Requests are routed to their candidate by content (the PR title, its
  * issue text, or the bug pattern written for it), because candidates run concurrently.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -79,10 +80,24 @@ function routeRequest(candidates: ScriptedCandidate[], request: ChatRequest): Sc
   return only;
 }
 
-/** The answer file for a request: `<step>.<try>.md` (1-based) when the step is scripted with retries, else `<step>.md`. */
-function answerFileFor(candidate: ScriptedCandidate, request: ChatRequest): string {
+/** Which sample of a request is being answered (the scripted model asks once per sample) and which mirror variant a request is for. */
+interface AnswerPosition {
+  sample: number;
+  variant: number;
+}
+
+/**
+ * The answer file for a request. `<step>.<try>.md` (1-based) when the step is scripted with retries, else
+ * `<step>.md`; a second sample (`mirror.samples: 2`) reads `<step>.s2.md` where there is one, else the
+ * first sample's file; the steps after the mirror step read `<step>.v2.md` for the candidate's second variant.
+ */
+function answerFileFor(candidate: ScriptedCandidate, request: ChatRequest, position: AnswerPosition): string {
   const step = request.step ?? 'unnamed';
   const tryNumber = (request.attempt ?? 0) + 1;
+  const variant = position.variant > 0 ? path.join(candidate.directory, `${step}.v${position.variant + 1}.md`) : undefined;
+  if (variant && tryNumber === 1 && existsSync(variant)) return variant;
+  const sample = position.sample > 0 ? path.join(candidate.directory, `${step}.s${position.sample + 1}.md`) : undefined;
+  if (sample && tryNumber === 1 && existsSync(sample)) return sample;
   const numbered = path.join(candidate.directory, `${step}.${tryNumber}.md`);
   if (existsSync(numbered)) return numbered;
   const single = path.join(candidate.directory, `${step}.md`);
@@ -94,6 +109,27 @@ function answerFileFor(candidate: ScriptedCandidate, request: ChatRequest): stri
     message: `No answer for ${candidate.gym}/${candidate.source.number} step ${step}, try ${tryNumber}${tryNumber > 1 ? `; the loop retried with this feedback:\n${feedback.slice(0, 1_500)}` : ''}`,
     hint: `Write ${path.relative(process.cwd(), tryNumber > 1 ? numbered : single)}.`,
   });
+}
+
+/**
+ * Track samples and variants: the scripted model calls the script once per sample with the same request
+ * object; a candidate's variants each ask the statement step with their own first prompt (a retry repeats it),
+ * in variant order, since a candidate's variants are finished one after the other.
+ */
+function createPositionTracker(): (candidate: ScriptedCandidate, request: ChatRequest) => AnswerPosition {
+  const samples = new WeakMap<ChatRequest, number>();
+  const variantPrompts = new Map<string, string[]>();
+  return (candidate, request) => {
+    const sample = samples.get(request) ?? 0;
+    samples.set(request, sample + 1);
+    if (request.step !== 'statement') return { sample, variant: 0 };
+    const key = `${candidate.gym}/${candidate.source.number}`;
+    const prompt = JSON.stringify(request.messages.slice(0, 2));
+    const prompts = variantPrompts.get(key) ?? [];
+    if (!prompts.includes(prompt)) prompts.push(prompt);
+    variantPrompts.set(key, prompts);
+    return { sample, variant: prompts.indexOf(prompt) };
+  };
 }
 
 function listAnswerFiles(candidates: ScriptedCandidate[]): string[] {
@@ -111,9 +147,11 @@ async function main(): Promise<void> {
   const candidates = await loadScriptedCandidates(loaded, path.join(demoDirectory, 'answers'));
   const used = new Set<string>();
   const problems: string[] = [];
+  const positionOf = createPositionTracker();
   const script = (request: ChatRequest): string => {
     try {
-      const file = answerFileFor(routeRequest(candidates, request), request);
+      const candidate = routeRequest(candidates, request);
+      const file = answerFileFor(candidate, request, positionOf(candidate, request));
       used.add(file);
       return readFileSync(file, 'utf8');
     } catch (error) {
