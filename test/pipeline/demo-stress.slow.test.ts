@@ -20,10 +20,10 @@ const DEMO_CONFIG = path.resolve(import.meta.dirname, '..', '..', 'examples', 'd
 const RUNS = 10;
 
 
-const isSkipped = process.env.SWE_MIRROR_SKIP_SLOW === '1' || !hasCommand('go') || !hasCommand('python3');
+const isSkipped = process.env.SWE_MIRROR_SKIP_SLOW === '1' || !hasCommand('go') || !hasCommand('python3') || !hasCommand('cargo');
 
 describe.skipIf(isSkipped)('the demo pipeline under concurrency, ten runs in a row (slow)', () => {
-  it('gives the same 6 tasks every time, with nothing left pending', { timeout: 60 * 60_000 }, async () => {
+  it('gives the same 10 tasks every time, with nothing left pending', { timeout: 60 * 60_000 }, async () => {
     const configured = await loadRunConfig(DEMO_CONFIG);
     expect(configured.config.concurrency.tests).toBeGreaterThanOrEqual(2);
     const dataDirectory = await mkdtemp(path.join(os.tmpdir(), 'swe-mirror-stress-data-'));
@@ -54,7 +54,7 @@ describe.skipIf(isSkipped)('the demo pipeline under concurrency, ten runs in a r
       await rm(dataDirectory, { recursive: true, force: true });
     }
     const first = outcomes[0]?.tasks ?? [];
-    expect(first).toHaveLength(6);
+    expect(first).toHaveLength(10);
     expect(outcomes).toEqual(Array.from({ length: RUNS }, () => ({ tasks: first, failed: [] })));
   });
 });
