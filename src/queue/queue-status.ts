@@ -1,11 +1,16 @@
-import { Queue } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import { MIRROR_QUEUE_NAME, assertQueueReachable, openRedis, type QueueLocation } from './connection.js';
+import { EVALUATE_QUEUE_NAME, type EvaluateJobData } from './evaluate-job.js';
 import type { MirrorJobData } from './mirror-job.js';
 
 export interface DeadLetter {
+  /** Which queue: a mirror job (`run --queue`) or an evaluation job (`evaluate --queue`). */
+  kind: 'mirror' | 'evaluate';
   jobId: string;
   instanceId: string;
   gym: string;
+  /** For an evaluation job: the prediction's model. */
+  model?: string;
   reason: string;
   attemptsMade: number;
   failedAt: string | null;
@@ -15,51 +20,72 @@ export interface DeadLetter {
 
 export interface QueueStatus {
   url: string;
-  queue: string;
+  /** Each queue's full name (`<prefix>:<name>`) and its job counts. */
+  queues: Array<{ kind: 'mirror' | 'evaluate'; queue: string; counts: Record<string, number> }>;
+  /** The counts summed over the queues. */
   counts: Record<string, number>;
-  /** Failed jobs, newest first: the dead letters, with the reason of their last try. */
+  /** Failed jobs of every queue, newest first: the dead letters, with the reason of their last try. */
   deadLetters: DeadLetter[];
   /** Dead letters beyond `limit`, not listed. */
   moreDeadLetters: number;
 }
 
 const COUNTED = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
+const KINDS = [
+  { kind: 'mirror', name: MIRROR_QUEUE_NAME },
+  { kind: 'evaluate', name: EVALUATE_QUEUE_NAME },
+] as const;
 
-/** Read the mirror queue's counts and its dead letters (failed jobs with their reasons). */
+function deadLetterOf(kind: 'mirror' | 'evaluate', job: Job): DeadLetter {
+  const base = {
+    kind,
+    jobId: job.id ?? '?',
+    reason: job.failedReason ?? 'no reason recorded',
+    attemptsMade: job.attemptsMade,
+    failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+    worker: (job as { processedBy?: string }).processedBy ?? null,
+  };
+  if (kind === 'evaluate') {
+    const data = job.data as Partial<EvaluateJobData> | undefined;
+    return { ...base, instanceId: data?.task?.instanceId ?? '?', gym: data?.task?.gym ?? '?', ...(data?.prediction ? { model: data.prediction.modelNameOrPath } : {}) };
+  }
+  const data = job.data as Partial<MirrorJobData> | undefined;
+  return { ...base, instanceId: data?.instanceId ?? '?', gym: data?.gym?.name ?? '?' };
+}
+
+/** Read every queue's counts and the dead letters (failed jobs with their reasons). */
 export async function readQueueStatus(location: QueueLocation, options: { limit?: number } = {}): Promise<QueueStatus> {
   await assertQueueReachable(location);
   const redis = openRedis(location);
-  const queue = new Queue<MirrorJobData>(MIRROR_QUEUE_NAME, { connection: redis, prefix: location.prefix, skipMetasUpdate: true });
+  const limit = options.limit ?? 20;
+  const queues = KINDS.map((entry) => ({ ...entry, queue: new Queue(entry.name, { connection: redis, prefix: location.prefix, skipMetasUpdate: true }) }));
   try {
-    const counts = (await queue.getJobCounts(...COUNTED)) as Record<string, number>;
-    const limit = options.limit ?? 20;
-    const failed = await queue.getFailed(0, limit - 1);
-    const deadLetters = failed.map((job) => {
-      const data = job.data as Partial<MirrorJobData> | undefined;
-      return {
-        jobId: job.id ?? '?',
-        instanceId: data?.instanceId ?? '?',
-        gym: data?.gym?.name ?? '?',
-        reason: job.failedReason ?? 'no reason recorded',
-        attemptsMade: job.attemptsMade,
-        failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
-        worker: (job as { processedBy?: string }).processedBy ?? null,
-      };
-    });
-    return { url: location.url, queue: `${location.prefix}:${MIRROR_QUEUE_NAME}`, counts, deadLetters, moreDeadLetters: Math.max(0, (counts.failed ?? 0) - deadLetters.length) };
+    const perQueue = [];
+    const deadLetters: DeadLetter[] = [];
+    const counts: Record<string, number> = Object.fromEntries(COUNTED.map((name) => [name, 0]));
+    for (const entry of queues) {
+      const queueCounts = (await entry.queue.getJobCounts(...COUNTED)) as Record<string, number>;
+      for (const name of COUNTED) counts[name] = (counts[name] ?? 0) + (queueCounts[name] ?? 0);
+      perQueue.push({ kind: entry.kind, queue: `${location.prefix}:${entry.name}`, counts: queueCounts });
+      for (const job of await entry.queue.getFailed(0, limit - 1)) deadLetters.push(deadLetterOf(entry.kind, job));
+    }
+    deadLetters.sort((a, b) => (b.failedAt ?? '').localeCompare(a.failedAt ?? ''));
+    const listed = deadLetters.slice(0, limit);
+    return { url: location.url, queues: perQueue, counts, deadLetters: listed, moreDeadLetters: Math.max(0, (counts.failed ?? 0) - listed.length) };
   } finally {
-    await queue.close().catch(() => undefined);
+    await Promise.all(queues.map((entry) => entry.queue.close().catch(() => undefined)));
     redis.disconnect();
   }
 }
 
-/** The status as text: one line of counts, then one block per dead letter. */
+/** The status as text: one line of counts per queue, then one block per dead letter. */
 export function renderQueueStatus(status: QueueStatus): string {
-  const lines = [`queue ${status.queue} at ${status.url}: ${COUNTED.map((name) => `${name} ${status.counts[name] ?? 0}`).join(', ')}`];
+  const lines = status.queues.map((entry) => `queue ${entry.queue} at ${status.url}: ${COUNTED.map((name) => `${name} ${entry.counts[name] ?? 0}`).join(', ')}`);
   if (status.deadLetters.length === 0) lines.push('dead letters: none');
   else lines.push(`dead letters (${status.counts.failed ?? status.deadLetters.length}):`);
   for (const letter of status.deadLetters) {
-    lines.push(`  ${letter.instanceId} (gym ${letter.gym}), ${letter.attemptsMade} tries, failed ${letter.failedAt ?? '?'} on ${letter.worker ?? '?'}`);
+    const what = letter.kind === 'evaluate' ? `evaluation of ${letter.instanceId} (${letter.model ?? '?'}, gym ${letter.gym})` : `${letter.instanceId} (gym ${letter.gym})`;
+    lines.push(`  ${what}, ${letter.attemptsMade} tries, failed ${letter.failedAt ?? '?'} on ${letter.worker ?? '?'}`);
     lines.push(`    ${letter.reason.split('\n')[0]}`);
   }
   if (status.moreDeadLetters > 0) lines.push(`  … and ${status.moreDeadLetters} more (--dead-letters <n> to list them)`);
