@@ -17,6 +17,15 @@ function quote(value: string): string {
 }
 
 /**
+ * Put a file the test patch touches back as the buggy state has it, or remove it when it is new. Test files are the
+ * same at the base commit and at the gym commit (mirror.patch touches no test file), so a repository that holds only
+ * the gym commit (the gym image of a docker gym, SWE_MIRROR_FROM_GYM_COMMIT=1) restores it from there.
+ */
+function restoreTestFile(file: string, baseCommit: string, gymCommit: string): string {
+  return `git checkout -q ${baseCommit} -- ${quote(file)} 2>/dev/null || git checkout -q ${gymCommit} -- ${quote(file)} 2>/dev/null || rm -f ${quote(file)}`;
+}
+
+/**
  * The per-task evaluation script, SWE-bench style. It runs in the repository at `base_commit`
  * (the materialized buggy state) with the candidate patch applied; it restores the files the test
  * patch touches, applies the test patch, and runs the suite between markers (the report file, if any, inside them),
@@ -36,7 +45,7 @@ export function buildEvalScript(input: { spec: GymSpec; gymCommit: string; baseC
     withHeredoc('  git apply --whitespace=nowarn -', 'SWE_MIRROR_MIRROR_PATCH', input.mirrorPatch),
     'fi',
     // Files the test patch touches go back to the buggy state before it applies; new ones are removed.
-    ...testFiles.map((file) => `git checkout -q ${input.baseCommit} -- ${quote(file)} 2>/dev/null || rm -f ${quote(file)}`),
+    ...testFiles.map((file) => restoreTestFile(file, input.baseCommit, input.gymCommit)),
     withHeredoc('git apply --whitespace=nowarn -', 'SWE_MIRROR_TEST_PATCH', input.testPatch, ' || { echo "test patch did not apply"; exit 2; }'),
     ...(reportFile ? [`rm -f ${quote(reportFile)}`] : []),
     `echo ${quote(TEST_OUTPUT_START)}`,
@@ -50,7 +59,7 @@ export function buildEvalScript(input: { spec: GymSpec; gymCommit: string; baseC
     '(exit "$status")',
     `echo ${quote(TEST_OUTPUT_END)}`,
     'echo "swe-mirror test exit code: $status"',
-    ...testFiles.map((file) => `git checkout -q ${input.baseCommit} -- ${quote(file)} 2>/dev/null || rm -f ${quote(file)}`),
+    ...testFiles.map((file) => restoreTestFile(file, input.baseCommit, input.gymCommit)),
     'exit 0',
   ];
   return `${lines.join('\n')}\n`;
