@@ -54,4 +54,13 @@ describe('real corpus: andialbrecht/sqlparse f66d12c (pytest 9.2 -rA)', () => {
     expect(report.tests['tests/test_format.py::test_truncate_strings_doesnt_truncate_identifiers[select verrrylongcolumn from foo]']).toBe('PASSED');
     expect(Object.entries(report.tests).filter(([, status]) => status === 'FAILED')).toEqual([['tests/test_parse.py::test_get_real_name_multi_part_dotted', 'FAILED']]);
   });
+
+  it('gives the same node ids and statuses from its JUnit XML (xunit2, no file attribute; dots and :: inside parameters)', () => {
+    const rootDirectory = '/tmp/corpus-pgr/sqlparse';
+    const fromSummary = parseReport('pytest-ra', { stdout: readCapture('real-corpus/sqlparse-f66d12c-test.txt'), stderr: '', rootDirectory });
+    const fromJunit = parseReport('pytest-junit', { stdout: '', stderr: '', reportFile: readCapture('real-corpus/sqlparse-f66d12c-test-junit.xml'), rootDirectory });
+    expect(fromJunit.warnings).toEqual([]);
+    expect(fromJunit.tests).toEqual(fromSummary.tests);
+    expect(fromJunit.tests['tests/test_regressions.py::test_issue78[get_name-z-select x.y::text as z from foo]']).toBe('PASSED');
+  });
 });
