@@ -1,15 +1,16 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatModel, ChatRequest } from '../../src/core/model.js';
 import { RECORD_SCHEMA_VERSION, type SourcePR } from '../../src/core/records.js';
+import type { PreparedGym } from '../../src/gym/types.js';
 import { MIRROR_QUEUE_NAME, assertQueueReachable, parseQueueLocation } from '../../src/queue/connection.js';
 import { MIRROR_JOB_SCHEMA_VERSION, mirrorJobId, type MirrorJobData, type MirrorJobResult } from '../../src/queue/mirror-job.js';
 import { rateLimitKey, tryTakeModelToken } from '../../src/queue/model-rate-limit.js';
-import { writeMirrorResult } from '../../src/queue/queue-mirror-stage.js';
+import { queueMirrorStage, writeMirrorResult } from '../../src/queue/queue-mirror-stage.js';
 import { readQueueStatus, renderQueueStatus } from '../../src/queue/queue-status.js';
 import { withRedisResponseCache } from '../../src/queue/redis-response-cache.js';
 import { startWorker } from '../../src/queue/worker.js';
@@ -157,6 +158,48 @@ describe.skipIf(!REDIS_IS_UP)('queue parts against a real Redis', { timeout: 120
     } finally {
       await worker.close();
       await queue.close();
+    }
+  });
+
+  it('keeps at most --max-in-flight jobs in the queue: 12 pending candidates, 3 in flight, each result written once', async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-queue-backpressure-'));
+    const store = Store.open(path.join(directory, 'state.sqlite'));
+    const backpressure = parseQueueLocation(location.url, 'swe-mirror-backpressure');
+    const connection = new Redis(location.url, { maxRetriesPerRequest: null });
+    const queue = new Queue(MIRROR_QUEUE_NAME, { connection, prefix: backpressure.prefix });
+    const seen: number[] = [];
+    // Each job, as it starts, counts what the coordinator has put in the queue and not yet taken back.
+    const worker = new Worker<MirrorJobData, MirrorJobResult>(
+      MIRROR_QUEUE_NAME,
+      async (job) => {
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed');
+        seen.push(Object.values(counts).reduce((sum, count) => sum + count, 0));
+        return { schemaVersion: MIRROR_JOB_SCHEMA_VERSION, kind: 'mirror', instanceId: job.data.instanceId, save: { stage: 'mirror-failed', lossRule: 'test', lossReason: 'canned', attempt: {}, costUsd: 0 }, modelCalls: [], worker: 'in-test' };
+      },
+      { connection, prefix: backpressure.prefix, concurrency: 2 },
+    );
+    try {
+      store.addCandidates('g', Array.from({ length: 12 }, (_, index) => ({ source: { ...SOURCE, number: 100 + index }, ruleVerdict: { kept: true, reason: 'ok' }, skipLlmFilter: true })));
+      const gym = { spec: { name: 'g' }, loaded: { specPath: '/nonexistent/gym.yaml' }, specHash: 'h', commit: 'c'.repeat(40) } as unknown as PreparedGym;
+      const result = await queueMirrorStage({
+        location: backpressure,
+        gyms: new Map([['g', gym]]),
+        store,
+        settings: { budget: jobData().budget, verify: jobData().verify, model: jobData().model, unsafeNoSandbox: false },
+        maxInFlight: 3,
+        pollIntervalMs: 10,
+        reporter: { onEvent: () => undefined, close: () => undefined },
+      });
+      expect(result).toEqual({ verified: 0, leftPending: 0 });
+      expect(seen).toHaveLength(12);
+      expect(Math.max(...seen)).toBeLessThanOrEqual(3);
+      expect(store.candidatesAt('pending-mirror')).toHaveLength(0);
+      expect((store.database.prepare('SELECT COUNT(*) AS count FROM attempts').get() as { count: number }).count).toBe(12);
+    } finally {
+      await worker.close();
+      await queue.close();
+      connection.disconnect();
+      store.close();
     }
   });
 });
