@@ -3,8 +3,8 @@
 
   statuses.py cargo|pytest|go <output file>   -> "<status> <test>" lines, sorted
   statuses.py compare <run> <test> <fix>      -> what changed run->test and test->fix
-cargo: libtest's `test <name> ... ok|FAILED|ignored` lines, prefixed by the target from the `Running`/`Doc-tests`
-header (doc tests keep cargo's own ` (line N)`); pytest: `-rA` short summary lines; go: `go test -json` events.
+cargo: libtest's `test <name> ... ok|FAILED|ignored` lines, prefixed by the test crate named in the `Running` /
+`Doc-tests` header (doc tests keep cargo's own ` (line N)`); pytest: `-rA` short summary lines; go: `go test -json` events.
 """
 import json
 import re
@@ -15,9 +15,10 @@ def cargo(text: str) -> dict[str, str]:
     statuses: dict[str, str] = {}
     target = "?"
     for line in text.splitlines():
-        header = re.match(r"\s*(?:Running (?:unittests )?|Doc-tests )(\S+)", line)
+        # The test crate: the binary's name in `Running <src> (target/debug/deps/<name>-<hash>)`, or `Doc-tests <name>`.
+        header = re.match(r"\s*(?:Running .*\(.*/deps/(\S+)-[0-9a-f]+\)|Doc-tests (\S+))", line)
         if header:
-            target = header.group(1)
+            target = header.group(1) or header.group(2)
             continue
         result = re.match(r"test (.+) \.\.\. (ok|FAILED|ignored)", line)
         if result:
