@@ -17,6 +17,7 @@ import { register as registerTrajectories } from './trajectories.js';
 import { register as registerSftExport } from './sft-export.js';
 import { register as registerParseLog } from './parse-log.js';
 import { register as registerWorker } from './worker.js';
+import { register as registerJudge } from './judge.js';
 
 /** Build the CLI program; exported so tests can drive it in-process. */
 export function buildProgram(): Command {
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
     registerStatus,
     registerExport,
     registerStats,
+    registerJudge,
     registerValidateExport,
     registerEvaluate,
     registerRollout,

@@ -162,4 +162,6 @@ export interface Task {
   variant?: number;
   /** Set when `export --reverify` verified it again after its gym's commit changed: the commit it was first verified on. */
   reverifiedFrom?: string;
+  /** The faithfulness judge's grade against the source PR and issue (`mirror.judge`); absent when not judged. */
+  consistency?: { level: 'high' | 'moderate' | 'inconsistent' | 'unreadable'; reason: string; model: string; promptVersion: number };
 }

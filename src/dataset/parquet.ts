@@ -47,6 +47,8 @@ export function sweBenchColumns(options: { listsAsJsonStrings: boolean }): Colum
     { name: 'source_issues', kind: 'int64-list', description: 'the issues it closed' },
     { name: 'model', kind: 'string', description: 'the model that wrote the tests, the mirror and the statement' },
     { name: 'cost_usd', kind: 'float64', description: 'model cost of the task in US dollars' },
+    { name: 'consistency', kind: 'nullable-string', description: "the faithfulness judge's grade against the source PR and issue: high, moderate, inconsistent or unreadable; null when not judged" },
+    { name: 'consistency_reason', kind: 'nullable-string', description: "the judge's reason for that grade" },
     { name: 'eval_script', kind: 'string', description: 'bash that applies test_patch, runs the suite and prints the report between markers' },
     { name: 'log_parser', kind: 'string', description: 'the swebench 5 log parser that reads eval_script logs into these test ids' },
     { name: 'eval_type', kind: 'string', description: 'swebench 5 grading mode: pass_and_fail' },

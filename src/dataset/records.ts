@@ -51,6 +51,9 @@ export function toSweBenchRecord(task: Task, gym: ExportGym, baseCommit: string,
     source_issues: task.source.issues,
     model: task.model,
     cost_usd: task.costUsd,
+    // The faithfulness judge's grade (mirror.judge): high | moderate | inconsistent | unreadable; null when not judged.
+    consistency: task.consistency?.level ?? null,
+    consistency_reason: task.consistency?.reason ?? null,
     eval_script: buildEvalScript({ spec: gym.spec, gymCommit: gym.commit, baseCommit, mirrorPatch: task.mirrorPatch, testPatch: task.testPatch }),
     // swebench 5 reads these three; swe-mirror's own report format is report_format.
     log_parser: swebenchLogParser(gym.spec.test.report.format, [...task.FAIL_TO_PASS, ...task.PASS_TO_PASS]),

@@ -1,7 +1,7 @@
 import type { StatsReport } from './export-from-store.js';
 
 /** Pipeline stages as the reporter shows them. */
-export const PIPELINE_STAGES = ['prepare', 'collect', 'filter', 'mirror', 'dedup', 'export'] as const;
+export const PIPELINE_STAGES = ['prepare', 'collect', 'filter', 'mirror', 'dedup', 'judge', 'export'] as const;
 export type PipelineStage = (typeof PIPELINE_STAGES)[number];
 
 export type PipelineEvent =

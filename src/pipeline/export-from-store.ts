@@ -5,6 +5,7 @@ import { exportDataset, type ExportResult } from '../dataset/export.js';
 import { computeLanguageStats, renderStats, type LanguageStats } from '../dataset/stats.js';
 import { readYieldTable, renderYieldTable, type YieldRow } from '../dataset/yield-table.js';
 import type { PreparedGym } from '../gym/types.js';
+import { keepConsistentTasks, type ConsistencyLevel } from '../judge/consistency.js';
 import { readFunnel, type Funnel } from '../store/funnel.js';
 import type { Store } from '../store/store.js';
 
@@ -39,7 +40,7 @@ export function readStats(store: Store): StatsReport {
 export async function exportFromStore(
   store: Store,
   outDirectory: string,
-  options: { listsAsJsonStrings?: boolean; parquet?: boolean } = {},
+  options: { listsAsJsonStrings?: boolean; parquet?: boolean; minConsistency?: ConsistencyLevel } = {},
 ): Promise<ExportResult & { stats: StatsReport; statsFiles: string[] }> {
   const tasks = store.listTasks();
   const gyms = readPreparedGyms(store);
@@ -52,7 +53,8 @@ export async function exportFromStore(
       hint: 'Run `swe-mirror run` (or `swe-mirror gym prepare`) with the same config so the gyms are prepared, then export again.',
     });
   }
-  const result = await exportDataset({ tasks, gyms, outDirectory, listsAsJsonStrings: options.listsAsJsonStrings ?? false, parquet: options.parquet ?? false });
+  // mirror.minConsistency: tasks the judge graded below it (or could not grade) stay in the store, out of the export.
+  const result = await exportDataset({ tasks: keepConsistentTasks(tasks, options.minConsistency), gyms, outDirectory, listsAsJsonStrings: options.listsAsJsonStrings ?? false, parquet: options.parquet ?? false });
   const stats = readStats(store);
   const statsText = path.join(outDirectory, 'stats.txt');
   const statsJson = path.join(outDirectory, 'stats.json');

@@ -20,6 +20,7 @@ import { collectIntoStore } from './collect-into-store.js';
 import type { PipelineReporter } from './events.js';
 import { exportFromStore, readStats, type StatsReport } from './export-from-store.js';
 import { filterStage } from './filter-stage.js';
+import { judgeStage } from '../judge/judge-stage.js';
 import { limitModel, limitRuntime } from './limits.js';
 import { withLogFile } from './log-file.js';
 import { mirrorStage } from './mirror-stage.js';
@@ -155,20 +156,24 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunPipel
       reporter,
       ...(budget ? { budget } : {}),
     });
-    const leftPending = filtered.leftPending + mirrored.leftPending;
-    const stoppedBy: RecordedStop | undefined = budget?.stop ? { ...budget.stop, leftPending, stoppedGyms: budget.stoppedGymNames() } : undefined;
-    saveRunStop(store, stoppedBy);
-    if (stoppedBy) reporter.onEvent({ type: 'notice', message: `${stoppedBy.message} ${leftPending} candidate(s) left pending; raise the limit under limits: and run again to continue.` });
-
     reporter.onEvent({ type: 'stage-start', stage: 'dedup', total: 1 });
     const marks = planDuplicates(store.listTasks());
     store.markDuplicates(marks);
     reporter.onEvent({ type: 'stage-done', stage: 'dedup', summary: `${marks.length} duplicates removed` });
 
+    // The faithfulness judge (mirror.judge, implied by mirror.minConsistency): after dedup, so duplicates cost nothing.
+    const shouldJudge = config.mirror.judge || config.mirror.minConsistency !== undefined;
+    const judged = shouldJudge ? await judgeStage({ store, model, concurrency: config.concurrency.model, reporter, ...(budget ? { budget } : {}) }) : { leftPending: 0 };
+    const leftPending = filtered.leftPending + mirrored.leftPending + judged.leftPending;
+    const stoppedBy: RecordedStop | undefined = budget?.stop ? { ...budget.stop, leftPending, stoppedGyms: budget.stoppedGymNames() } : undefined;
+    saveRunStop(store, stoppedBy);
+    if (stoppedBy) reporter.onEvent({ type: 'notice', message: `${stoppedBy.message} ${leftPending} candidate(s) or task(s) left pending; raise the limit under limits: and run again to continue.` });
+
+
     let exportDirectory: string | undefined;
     if (!options.skipExport) {
       reporter.onEvent({ type: 'stage-start', stage: 'export', total: 1 });
-      const result = await exportFromStore(store, loaded.outputDirectory, { listsAsJsonStrings: config.export.listsAsJsonStrings });
+      const result = await exportFromStore(store, loaded.outputDirectory, { listsAsJsonStrings: config.export.listsAsJsonStrings, ...(config.mirror.minConsistency ? { minConsistency: config.mirror.minConsistency } : {}) });
       exportDirectory = loaded.outputDirectory;
       reporter.onEvent({ type: 'stage-done', stage: 'export', summary: `${result.taskCount} tasks → ${result.sweBenchFile}` });
     }

@@ -1,3 +1,4 @@
+import { hasLimits } from '../budget/budget-config.js';
 import { SweMirrorError } from '../core/errors.js';
 import type { LoadedRunConfig } from '../config/run-config.js';
 import type { ChatModel } from '../core/model.js';
@@ -48,6 +49,15 @@ export async function planQueueRun(options: QueueRunInput): Promise<MirrorJobSet
       kind: 'user',
       message: '--record writes one file in call order, which workers on other machines cannot append to.',
       hint: 'Record with a local run (without --queue); replaying (--replay) through a queue works.',
+    });
+  }
+  if (hasLimits(config.limits)) {
+    // Workers spend out of sight of the coordinator's budget guard: refusing beats a cap that silently does not hold.
+    throw new SweMirrorError({
+      code: 'QUEUE_LIMITS_UNSUPPORTED',
+      kind: 'user',
+      message: 'The config sets `limits:` (budgets), which a queue run does not enforce yet: its workers make the model calls out of reach of the budget guard.',
+      hint: 'Remove `limits:` for the queue run and bound spend at the endpoint (--model-rate, the provider\'s own limit), or run without --queue.',
     });
   }
   await assertQueueReachable(options.queue.location);

@@ -1,4 +1,5 @@
-import { mkdtemp } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
@@ -15,6 +16,7 @@ import { readQueueStatus, renderQueueStatus } from '../../src/queue/queue-status
 import { withRedisResponseCache } from '../../src/queue/redis-response-cache.js';
 import { startWorker } from '../../src/queue/worker.js';
 import { Store } from '../../src/store/store.js';
+import { PYTHON_GYM_SPEC, hasStackTrace, runCli } from '../support/pipeline-cli.js';
 import { REDIS_IS_UP, flushTestDatabase, testRedisUrl } from './redis-for-tests.js';
 
 const DATABASE = 11;
@@ -201,5 +203,16 @@ describe.skipIf(!REDIS_IS_UP)('queue parts against a real Redis', { timeout: 120
       connection.disconnect();
       store.close();
     }
+  });
+
+  it('refuses a queue run whose config sets budgets (limits:), which workers could not keep, before any work', async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-queue-limits-'));
+    const config = path.join(directory, 'swe-mirror.yaml');
+    await writeFile(config, [`output: ${path.join(directory, 'out')}`, `gyms: [${PYTHON_GYM_SPEC}]`, `sources: [{ type: jsonl, path: ${path.join(directory, 'prs.jsonl')} }]`, 'limits: { maxCostUsd: 1 }'].join('\n'));
+    const run = await runCli(['run', '--config', config, '--queue', location.url]);
+    expect(run.code, run.output).toBe(2);
+    expect(run.stderr).toMatch(/`limits:` \(budgets\), which a queue run does not enforce yet/);
+    expect(hasStackTrace(run.output)).toBe(false);
+    expect(existsSync(path.join(directory, 'out', 'state.sqlite'))).toBe(false);
   });
 });
