@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Compares <dir>/{run,test,fix}.txt (`STATUS<TAB>id` lines) and prints the hand verdict's inputs."""
+"""Compares <dir>/{run,test,fix}.txt (`STATUS id` lines, as agree.py reads them) and prints the hand verdict's inputs."""
 import sys
 d = sys.argv[1]
 def load(state):
-    rows = [l.split('\t', 1) for l in open(f'{d}/{state}.txt').read().splitlines() if l.strip()]
+    rows = [l.split(' ', 1) for l in open(f'{d}/{state}.txt').read().splitlines() if l.strip()]
     return {tid: status for status, tid in rows}
 run, test, fix = load('run'), load('test'), load('fix')
 print(f'tests: run {len(run)}, test {len(test)}, fix {len(fix)}')

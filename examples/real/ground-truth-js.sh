@@ -1,7 +1,7 @@
 #!/bin/bash
 # Hand-measured ground truth for a JavaScript corpus case: the runner itself in the three states, outside swe-mirror.
 #   ground-truth-js.sh <clone at the gym base, deps installed> <task dir> <out dir> <reader> <command...>
-# <reader> turns the runner's output into `STATUS<TAB>id` lines: `tap` (stdout, examples/real/tap-statuses.py) or
+# <reader> turns the runner's output into `STATUS id` lines: `tap` (stdout, examples/real/tap-statuses.py) or
 # `json:<file>` (a jest/vitest JSON report the command writes, examples/real/jest-statuses.py). Writes
 # <out>/<state>.out (the runner's stdout) and <state>.txt (statuses), then prints what changed run→test and
 # test→fix (examples/real/compare-states.py).

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Hand ground truth for TAP (tape, node-tap, ava --tap), written apart from swe-mirror's parser.
 
-Reads TAP on stdin, prints one `status<TAB>id` line per test, in the id convention of docs/reports.md:
+Reads TAP on stdin, prints one `STATUS id` line per test, in the id convention of docs/reports.md:
 subtest names (`# Subtest:`, by indentation) joined by ' > ', then the description without ' - ' and
 without directives other than SKIP/TODO; a stream without subtests (tape) is scoped by its `# block`
 comment; a subtest's closing point counts only when it had no points of its own; repeats get ' [n]'.
@@ -53,5 +53,5 @@ for line in lines:
     tid = ' > '.join(path + [desc])
     seen[tid] = seen.get(tid, 0) + 1
     if seen[tid] > 1: tid = f'{tid} [{seen[tid]}]'
-    out.append(f'{status}\t{tid}')
+    out.append(f'{status} {tid}')
 print('\n'.join(out))
