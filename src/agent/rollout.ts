@@ -8,6 +8,7 @@ import { prepareEvaluationGyms, type EvaluationGymEvent } from '../evaluate/eval
 import { toPathSegment } from '../evaluate/evaluate.js';
 import { toSandboxReport } from '../evaluate/report.js';
 import { gymRunOptions } from '../gym/gym-environment.js';
+import { resolveGymRuntime } from '../gym/gym-runtime.js';
 import { createLocalRuntime } from '../runtime/local.js';
 import type { ExportedGym } from '../validate/prepare-exported-gym.js';
 import { isExportedTask, readExportedTasks, type ExportedTask } from '../validate/read-exported-tasks.js';
@@ -111,12 +112,14 @@ export async function rollout(input: RolloutInput): Promise<RolloutResult> {
         const episodeDirectory = path.join(dataDirectory, 'episodes', `${toPathSegment(task.instanceId)}-trial-${trial}`);
         const workdir = await createAgentWorkspace(exported, task, path.join(episodeDirectory, 'repo'));
         try {
+          // A docker gym's shell runs in containers of its image, the workspace copied in and its changes copied back.
+          const shellRuntime = await resolveGymRuntime(exported.gym, runtime);
           const episodeInput: EpisodeInput = {
             model: input.model,
             problemStatement: statements.get(task.instanceId) ?? '',
             workdir,
-            runtime,
-            runOptions: gymRunOptions(exported.gym, workdir, runtime, 'workspace'),
+            runtime: shellRuntime,
+            runOptions: gymRunOptions(exported.gym, workdir, shellRuntime, 'workspace'),
             temperature,
             ...(input.maxRounds === undefined ? {} : { maxRounds: input.maxRounds }),
             ...(input.maxTotalTokens === undefined ? {} : { maxTotalTokens: input.maxTotalTokens }),

@@ -14,9 +14,9 @@ const dockerRuntimes = new Map<string, Runtime>();
 /**
  * The runtime a gym's suite runs in: the given one, except for a docker gym, whose runs are containers of its gym
  * image whatever runtime the caller holds (so verify, run and validate-export need no docker-specific code).
- * Pre-checks and agent shells, which call the runtime themselves, do not go through here (docs/docker.md).
+ * Pre-checks and agent shells resolve their runtime here too.
  */
-export async function resolveGymRuntime(gym: Pick<PreparedGym, 'spec' | 'commit' | 'image'>, runtime: Runtime): Promise<Runtime> {
+export async function resolveGymRuntime(gym: Pick<PreparedGym, 'spec' | 'commit' | 'image' | 'workdir'>, runtime: Runtime): Promise<Runtime> {
   if (!isDockerGym(gym.spec) || (isContainerRuntime(runtime) && runtime.image === gym.image)) return runtime;
   if (!gym.image) {
     throw new SweMirrorError({
@@ -26,7 +26,7 @@ export async function resolveGymRuntime(gym: Pick<PreparedGym, 'spec' | 'commit'
       hint: 'Run swe-mirror gym prepare --force for it.',
     });
   }
-  const key = `${gym.image}\0${gym.commit}`;
+  const key = `${gym.image}\0${gym.commit}\0${gym.workdir}`;
   let resolved = dockerRuntimes.get(key);
   if (!resolved) {
     // Loaded on first use: the Docker client is not paid for by local gyms.
@@ -35,6 +35,7 @@ export async function resolveGymRuntime(gym: Pick<PreparedGym, 'spec' | 'commit'
       image: gym.image,
       workdir: gym.spec.docker?.workdir ?? '/testbed',
       baseCommit: gym.commit,
+      baseRepository: gym.workdir,
       ...(gym.spec.docker?.user ? { user: gym.spec.docker.user } : {}),
       ...(gym.spec.docker?.cpus ? { cpus: gym.spec.docker.cpus } : {}),
     });

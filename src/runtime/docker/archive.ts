@@ -77,3 +77,40 @@ export async function readSingleFile(archive: NodeJS.ReadableStream, limitBytes:
   await pipeline(archive, extract);
   return content;
 }
+
+/** The first entry of a tar stream, whatever its type: what a copy back to the host needs. */
+export interface ArchiveEntry {
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  mode: number;
+  content?: Buffer;
+  linkname?: string;
+}
+
+/** Read the first entry of a tar stream (a file's content only up to `limitBytes`; a larger file is 'other'). */
+export async function readFirstEntry(archive: NodeJS.ReadableStream, limitBytes: number): Promise<ArchiveEntry | undefined> {
+  const extract = tar.extract();
+  let found: ArchiveEntry | undefined;
+  extract.on('entry', (header, stream, next) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const isFirst = found === undefined;
+    stream.on('data', (data: unknown) => {
+      const chunk = data as Buffer;
+      size += chunk.length;
+      if (isFirst && header.type === 'file' && size <= limitBytes) chunks.push(chunk);
+    });
+    stream.on('end', () => {
+      if (isFirst) {
+        const mode = (header.mode ?? 0o644) & 0o7777;
+        if (header.type === 'file') found = size <= limitBytes ? { type: 'file', mode, content: Buffer.concat(chunks) } : { type: 'other', mode };
+        else if (header.type === 'directory') found = { type: 'directory', mode };
+        else if (header.type === 'symlink') found = { type: 'symlink', mode, linkname: header.linkname ?? '' };
+        else found = { type: 'other', mode };
+      }
+      next();
+    });
+    stream.resume();
+  });
+  await pipeline(archive, extract);
+  return found;
+}

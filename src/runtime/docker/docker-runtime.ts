@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { SweMirrorError } from '../../core/errors.js';
 import type { ProcessResult, RunLayer, RunOptions, Runtime } from '../../core/process.js';
 import { listTree, packFiles } from './archive.js';
+import { copyContainerChangesBack, listWorkspaceChanges, STAGED_GIT_DIRECTORY } from './workspace-sync.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import { createDockerClient, requireDockerEngine } from './client.js';
 export { isContainerRuntime, type ContainerRuntime } from './container-runtime.js';
@@ -24,6 +26,8 @@ export interface DockerRuntimeOptions {
    * contributes only what differs from this commit; without it, a layer's whole tree is copied in.
    */
   baseCommit?: string;
+  /** A host repository holding `baseCommit`: a writable workspace (an agent's, with its own history) is compared with its tree. */
+  baseRepository?: string;
   client?: Docker;
 }
 
@@ -60,21 +64,37 @@ export function createDockerRuntime(options: DockerRuntimeOptions): ContainerRun
       await requireDockerEngine(client);
       isEngineChecked = true;
     }
-    if ((runOptions.writablePaths ?? []).length > 0 || (runOptions.layers ?? []).some((layer) => layer.mode === 'writable') || runOptions.stdin) {
+    const writable = (runOptions.layers ?? []).filter((layer) => layer.mode === 'writable');
+    if ((runOptions.writablePaths ?? []).length > 0 || runOptions.stdin || writable.some((layer) => (layer.target ?? layer.source) !== containerWorkdir) || (writable.length > 0 && !options.baseRepository)) {
       throw new SweMirrorError({
         code: 'DOCKER_RUN_UNSUPPORTED',
         kind: 'internal',
-        message: 'The docker runtime cannot write back into host directories or feed stdin: what a container writes is discarded with it.',
-        hint: 'Give the docker runtime overlay layers only (gymRunOptions does); agent shells on docker gyms are not supported yet.',
+        message: 'The docker runtime writes back only a workspace shown at the workdir (with baseRepository set), and feeds no stdin.',
+        hint: 'Give the docker runtime overlay layers, or one writable layer at the workdir (gymRunOptions does both).',
       });
     }
     const uploads: ContainerRun['uploads'] = [];
     const deletions: string[] = [];
+    const replacements: [string, string][] = [];
     for (const layer of runOptions.layers ?? []) {
+      if (layer.mode === 'writable') {
+        // An agent's workspace: its files against the image's commit, and its own .git in place of the image's.
+        const changes = await listWorkspaceChanges(layer.source, options.baseRepository as string, options.baseCommit ?? 'HEAD');
+        const prefix = containerWorkdir.replace(/^\/+/, '');
+        uploads.push({ directory: '/', archive: () => packFiles(layer.source, changes.written, prefix) });
+        deletions.push(...changes.deleted.map((file) => path.posix.join(containerWorkdir, file)));
+        if (existsSync(path.join(layer.source, '.git'))) {
+          const gitFiles = ['', ...(await listTree(path.join(layer.source, '.git')))].map((file) => (file === '' ? '.git' : path.join('.git', file)));
+          uploads.push({ directory: '/', archive: () => packFilesRenamed(layer.source, gitFiles, prefix) });
+          replacements.push([path.posix.join(containerWorkdir, STAGED_GIT_DIRECTORY), path.posix.join(containerWorkdir, '.git')]);
+        }
+        continue;
+      }
       const plan = await planLayer(layer, containerWorkdir, options.baseCommit);
       uploads.push(plan.upload);
       deletions.push(...plan.deletions);
     }
+    const workspace = writable[0];
     return runContainer(client, {
       image: options.image,
       argv,
@@ -88,13 +108,20 @@ export function createDockerRuntime(options: DockerRuntimeOptions): ContainerRun
       network: runOptions.allowNetwork ? 'host' : 'none',
       uploads,
       deletions,
+      replacements,
       collect: runOptions.collect ?? [],
+      ...(workspace ? { beforeRemove: (container: Docker.Container) => copyContainerChangesBack(container, containerWorkdir, workspace.source) } : {}),
       ...(runOptions.outputLimitBytes ? { outputLimitBytes: runOptions.outputLimitBytes } : {}),
       ...(runOptions.logPath ? { logPath: runOptions.logPath } : {}),
     });
   }
 
   return { name: 'docker', mountsLayers: true, containerWorkdir, image: options.image, run, describeProtections };
+}
+
+/** A workspace's .git packed as <prefix>/.swe-mirror-git (the start script moves it over the image's .git). */
+function packFilesRenamed(root: string, gitFiles: string[], prefix: string): NodeJS.ReadableStream {
+  return packFiles(path.join(root, '.git'), gitFiles.map((file) => path.relative('.git', file) || '.'), path.posix.join(prefix, STAGED_GIT_DIRECTORY));
 }
 
 /** What one layer puts into the container: the files to copy in (under its target) and the paths to delete there. */

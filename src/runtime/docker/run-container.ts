@@ -15,10 +15,15 @@ export const REMOTE_PROCESS_LIMIT_MISSING = 'a run that reaches its process limi
 /** /dev/shm of a container: a quarter of the memory limit (the memory cgroup counts it too). */
 const SHARED_MEMORY_SHARE = 4;
 /**
- * Runs before the command inside the container: deletes the paths given before `--` (files a state deleted), then
- * execs the rest. Exit 125: the set-up itself failed.
+ * Runs before the command inside the container: deletes the paths given before the first `--` (files a state
+ * deleted), then puts each staged path in place of its destination (pairs before the second `--`), then execs the
+ * rest. Exit 125: the set-up itself failed.
  */
-const DELETE_THEN_EXEC = 'while [ "$1" != "--" ]; do rm -rf -- "$1" || exit 125; shift; done; shift; exec "$@"';
+const PREPARE_THEN_EXEC = [
+  'while [ "$1" != "--" ]; do rm -rf -- "$1" || exit 125; shift; done; shift',
+  'while [ "$1" != "--" ]; do rm -rf -- "$2" && mv -- "$1" "$2" || exit 125; shift 2; done; shift',
+  'exec "$@"',
+].join('; ');
 
 /** One container run, as plain data: what runContainer creates, limits, copies in and reads back. */
 export interface ContainerRun {
@@ -37,6 +42,8 @@ export interface ContainerRun {
   uploads: { directory: string; archive: () => NodeJS.ReadableStream }[];
   /** Paths deleted inside the container before the command starts. */
   deletions: string[];
+  /** [staged, destination] pairs: after the deletions, each uploaded staged path replaces its destination. */
+  replacements?: [string, string][];
   /** Container paths read back after the run (regular files only). */
   collect: string[];
   outputLimitBytes?: number;
@@ -51,7 +58,7 @@ export async function runContainer(client: Docker, run: ContainerRun): Promise<P
   const capture = new OutputCapture(run.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES, run.logPath);
   const container = await client.createContainer({
     Image: run.image,
-    Cmd: ['/bin/sh', '-c', DELETE_THEN_EXEC, 'sh', ...run.deletions, '--', ...run.argv],
+    Cmd: ['/bin/sh', '-c', PREPARE_THEN_EXEC, 'sh', ...run.deletions, '--', ...(run.replacements ?? []).flat(), '--', ...run.argv],
     Entrypoint: [],
     WorkingDir: run.workdir,
     Env: Object.entries(run.env).map(([name, value]) => `${name}=${value}`),
