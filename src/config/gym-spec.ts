@@ -53,6 +53,20 @@ export const gymSpecSchema = z
       .array(z.string().min(1))
       .default([])
       .describe('Globs left out when the repo is a local plain directory (e.g. the spec file and hidden task patches of a fixture).'),
+    submodules: z
+      .union([
+        z.boolean(),
+        z
+          .object({
+            urls: z
+              .record(z.string().min(1), z.string().min(1))
+              .default({})
+              .describe('Where to fetch a submodule from instead of its .gitmodules URL, by submodule path: a URL, or a local repository or bundle (relative to the spec file); for offline machines and exported gyms.'),
+          })
+          .strict(),
+      ])
+      .optional()
+      .describe('Git submodules of the gym commit: checked out at their recorded commits at prepare (default, when the repo has a .gitmodules), or false to leave them empty.'),
     install: z.array(z.string()).default([]).describe('Shell commands run once, with network, at prepare time.'),
     test: z
       .object({

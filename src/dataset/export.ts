@@ -5,6 +5,7 @@ import type { Task } from '../core/records.js';
 import type { PreparedGym } from '../gym/types.js';
 import { toJsonLines, writeFileAtomically } from './atomic-write.js';
 import { renderDatasetCard } from './dataset-card.js';
+import { bundleSubmodules } from '../gym/submodules.js';
 import { materializeGymBundle } from './materialize.js';
 import { findStaleTasks, staleTasksError } from './verified-commit.js';
 import { encodeSweBenchParquet, sweBenchColumns, type SweBenchRecord } from './parquet.js';
@@ -81,7 +82,16 @@ export async function exportDataset(options: ExportOptions): Promise<ExportResul
     }
     bundles.push(bundlePath);
     const specFile = path.join(options.outDirectory, 'gyms', `${gymName}.yaml`);
-    const exportedSpec = { ...toExportedGymSpec(gym), repo: path.relative(path.dirname(specFile), bundlePath), commit: gym.commit };
+    // Submodules travel as bundles of their own beside the gym's, named in the exported spec, so a consumer prepares offline.
+    const submoduleBundles = await bundleSubmodules(gym.workdir, path.dirname(bundlePath), gymName);
+    bundles.push(...Object.values(submoduleBundles));
+    const submoduleUrls = Object.fromEntries(Object.entries(submoduleBundles).map(([entry, file]) => [entry, path.relative(path.dirname(specFile), file)]));
+    const exportedSpec = {
+      ...toExportedGymSpec(gym),
+      repo: path.relative(path.dirname(specFile), bundlePath),
+      commit: gym.commit,
+      ...(Object.keys(submoduleUrls).length > 0 ? { submodules: { urls: submoduleUrls } } : {}),
+    };
     await writeFileAtomically(specFile, [`# ${gymName} as exported: its repository is the bundle beside this export.\n`, stringify(exportedSpec)]);
     gymSpecs.push(specFile);
   }

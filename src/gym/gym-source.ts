@@ -6,6 +6,7 @@ import picomatch from 'picomatch';
 import type { LoadedGymSpec } from '../config/load-gym-spec.js';
 import { DETERMINISTIC_COMMIT_ENVIRONMENT, runGit } from '../core/git.js';
 import { isGitBundleFile } from '../core/git-bundle.js';
+import { checkoutSubmodules } from './submodules.js';
 
 export { isGitBundleFile };
 
@@ -90,5 +91,7 @@ export async function materializeGymSource(loaded: LoadedGymSpec, workdir: strin
   }
   const commit = loaded.spec.commit ?? 'HEAD';
   await runGit(workdir, ['checkout', '-q', '--detach', commit]);
+  // A plain directory's copy holds whatever its submodule folders held, as ordinary files.
+  if (kind !== 'local-directory') await checkoutSubmodules(loaded, workdir);
   return (await runGit(workdir, ['rev-parse', 'HEAD'])).trim();
 }

@@ -1,4 +1,5 @@
 import { runGit } from '../core/git.js';
+import { resetSubmodules } from './submodules.js';
 
 /** A gitignore pattern that matches exactly one top-level path (`node_modules/` → `/node_modules/`). */
 function exactPattern(entry: string): string {
@@ -22,6 +23,8 @@ export async function resetWorkingCopy(workdir: string, commit: string, preserve
 }
 
 /** Reset a working copy of `gym` to `commit` (default the gym commit), keeping exactly its recorded install artefacts. */
-export function resetGymWorkingCopy(gym: { commit: string; preserved?: readonly string[] }, workdir: string, commit = gym.commit): Promise<void> {
-  return resetWorkingCopy(workdir, commit, gym.preserved);
+export async function resetGymWorkingCopy(gym: { commit: string; preserved?: readonly string[] }, workdir: string, commit = gym.commit): Promise<void> {
+  await resetWorkingCopy(workdir, commit, gym.preserved);
+  // Submodules are repositories of their own: the superproject's checkout and clean leave edits inside them.
+  await resetSubmodules(workdir);
 }

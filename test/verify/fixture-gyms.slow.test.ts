@@ -1,5 +1,5 @@
 /**
- * SLOW integration test: runs `verifyTask` (default repeats: run 1, test 3, fix 3) on every task of every
+ * SLOW integration test: runs `verifyTask` (each state once in full, then targeted reruns) on every task of every
  * fixture gym found on disk under test/fixtures/gyms/<gym>/tasks/<task>/ and asserts the exact verdict
  * from its expected.json: valid, the set of failed rules, the exact FAIL_TO_PASS.
  *
@@ -80,23 +80,29 @@ describe.skipIf(gyms.length === 0)('verify on every fixture gym task (slow)', ()
           const read = (name: string): string | undefined =>
             existsSync(path.join(taskDirectory, name)) ? readFileSync(path.join(taskDirectory, name), 'utf8') : undefined;
           const fix = read('fix.patch');
-          const verdict = await verifyTask(
-            gym,
-            { mirror: read('mirror.patch') as string, test: read('test.patch') as string, ...(fix === undefined ? {} : { fix }) },
-            // Flaky fixtures read a run counter the host writes (see suiteRunnerWithRunCounter).
-            { runtime, ...(path.basename(taskDirectory) === 'invalid-flaky' ? { runSuite: suiteRunnerWithRunCounter() } : {}) },
-          );
-          const summary = {
-            valid: verdict.valid,
-            rules: [...new Set(verdict.reasons.map((reason) => reason.rule))].sort(),
-            FAIL_TO_PASS: [...verdict.FAIL_TO_PASS].sort(),
-          };
-          // The reasons ride along in the message so a mismatch explains itself.
-          expect(summary, JSON.stringify(verdict.reasons, null, 2)).toEqual({
-            valid: expected.valid,
-            rules: [...expected.rules].sort(),
-            FAIL_TO_PASS: [...expected.FAIL_TO_PASS].sort(),
-          });
+          const isFlaky = path.basename(taskDirectory) === 'invalid-flaky';
+          // Flaky tasks are verified under both schedules (reruns after the full runs, and beside them); others one at a time.
+          for (const parallelRuns of isFlaky ? [1, 2] : [1]) {
+            const verdict = await verifyTask(
+              gym,
+              { mirror: read('mirror.patch') as string, test: read('test.patch') as string, ...(fix === undefined ? {} : { fix }) },
+              // Flaky fixtures read a run counter the host writes (see suiteRunnerWithRunCounter).
+              { runtime, parallelRuns, ...(isFlaky ? { runSuite: suiteRunnerWithRunCounter() } : {}) },
+            );
+            const summary = {
+              parallelRuns,
+              valid: verdict.valid,
+              rules: [...new Set(verdict.reasons.map((reason) => reason.rule))].sort(),
+              FAIL_TO_PASS: [...verdict.FAIL_TO_PASS].sort(),
+            };
+            // The reasons ride along in the message so a mismatch explains itself.
+            expect(summary, JSON.stringify(verdict.reasons, null, 2)).toEqual({
+              parallelRuns,
+              valid: expected.valid,
+              rules: [...expected.rules].sort(),
+              FAIL_TO_PASS: [...expected.FAIL_TO_PASS].sort(),
+            });
+          }
         });
       }
     });
