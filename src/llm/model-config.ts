@@ -25,6 +25,11 @@ const priceSchema = z
   .object({
     inputPerMillion: z.number().min(0).describe('USD per million input (prompt) tokens.'),
     outputPerMillion: z.number().min(0).describe('USD per million output (completion) tokens.'),
+    checkedOn: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
+      .optional()
+      .describe('The day you read these prices (YYYY-MM-DD); shown by `run --estimate`.'),
   })
   .strict();
 

@@ -1,17 +1,21 @@
 import type { ChatUsage } from '../core/model.js';
 
-/** USD per million tokens. */
+/** USD per million tokens, and the day the figures were read (YYYY-MM-DD) so a user can tell how stale they are. */
 export interface ModelPrice {
   inputPerMillion: number;
   outputPerMillion: number;
+  checkedOn?: string;
 }
 
+/** The day the built-in list prices were entered from the providers' published price pages (OpenAI, Anthropic). */
+export const BUILT_IN_PRICES_CHECKED_ON = '2026-11-22';
+
 /**
- * List prices (USD per million tokens) of common hosted models, checked in 2025.
- * Prices change: override them with `prices` in the model config. Unknown models cost 0
- * (right for self-hosted endpoints such as vLLM or Ollama).
+ * List prices (USD per million tokens) of common hosted models, each with the day it was read.
+ * Prices change: override them with `prices` in the model config (with your own `checkedOn`). Unknown models
+ * cost 0 (right for self-hosted endpoints such as vLLM or Ollama; a spend cap cannot hold then: see docs/budgets.md).
  */
-export const BUILT_IN_PRICES: Readonly<Record<string, ModelPrice>> = {
+const LIST_PRICES: Readonly<Record<string, Omit<ModelPrice, 'checkedOn'>>> = {
   'gpt-4o': { inputPerMillion: 2.5, outputPerMillion: 10 },
   'gpt-4o-mini': { inputPerMillion: 0.15, outputPerMillion: 0.6 },
   'gpt-4.1': { inputPerMillion: 2, outputPerMillion: 8 },
@@ -31,6 +35,10 @@ export const BUILT_IN_PRICES: Readonly<Record<string, ModelPrice>> = {
   'claude-3-5-haiku': { inputPerMillion: 0.8, outputPerMillion: 4 },
 };
 
+export const BUILT_IN_PRICES: Readonly<Record<string, ModelPrice>> = Object.fromEntries(
+  Object.entries(LIST_PRICES).map(([name, price]) => [name, { ...price, checkedOn: BUILT_IN_PRICES_CHECKED_ON }]),
+);
+
 /** What a dated or aliased snapshot appends to a model name: `-2024-07-18`, `-20250929`, `-latest`. */
 const SNAPSHOT_SUFFIX = /^-(\d|latest$|preview)/;
 
@@ -48,6 +56,13 @@ export function findModelPrice(model: string, override?: ModelPrice): ModelPrice
     if ((name === known || isSnapshot) && (best === undefined || known.length > best.length)) best = known;
   }
   return best === undefined ? undefined : BUILT_IN_PRICES[best];
+}
+
+/** Where a model's price comes from, for estimates and notices: the config's override, the built-in table, or nowhere. */
+export function describeModelPrice(model: string, override?: ModelPrice): { price?: ModelPrice; source: 'config' | 'built-in' | 'unknown' } {
+  if (override) return { price: override, source: 'config' };
+  const price = findModelPrice(model);
+  return price ? { price, source: 'built-in' } : { source: 'unknown' };
 }
 
 /** Cost in USD of one call's usage at a price; 0 when the price is unknown. */

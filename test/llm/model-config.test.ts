@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SweMirrorError } from '../../src/core/errors.js';
 import { createModel } from '../../src/llm/create-model.js';
 import { resolveApiKey, resolveModelConfig } from '../../src/llm/model-config.js';
-import { computeCostUsd, findModelPrice } from '../../src/llm/prices.js';
+import { BUILT_IN_PRICES, BUILT_IN_PRICES_CHECKED_ON, computeCostUsd, describeModelPrice, findModelPrice } from '../../src/llm/prices.js';
 
 function catchError(action: () => unknown): SweMirrorError {
   try {
@@ -84,8 +84,8 @@ describe('model config resolution', () => {
 
 describe('price table', () => {
   it('finds dated snapshots and provider-prefixed names by longest prefix', () => {
-    expect(findModelPrice('gpt-4o-mini-2024-07-18')).toEqual({ inputPerMillion: 0.15, outputPerMillion: 0.6 });
-    expect(findModelPrice('gpt-4o-2024-08-06')).toEqual({ inputPerMillion: 2.5, outputPerMillion: 10 });
+    expect(findModelPrice('gpt-4o-mini-2024-07-18')).toEqual({ inputPerMillion: 0.15, outputPerMillion: 0.6, checkedOn: BUILT_IN_PRICES_CHECKED_ON });
+    expect(findModelPrice('gpt-4o-2024-08-06')).toEqual({ inputPerMillion: 2.5, outputPerMillion: 10, checkedOn: BUILT_IN_PRICES_CHECKED_ON });
     expect(findModelPrice('openrouter/anthropic/claude-sonnet-4-5-20250929')?.inputPerMillion).toBe(3);
     expect(findModelPrice('gpt-4o-minimal')).toBeUndefined();
     expect(findModelPrice('gpt-4o-mini-tts')).toBeUndefined();
@@ -97,5 +97,14 @@ describe('price table', () => {
     const price = findModelPrice('gpt-4o', { inputPerMillion: 1, outputPerMillion: 2 });
     expect(computeCostUsd({ inputTokens: 1_000_000, outputTokens: 500_000 }, price)).toBe(2);
     expect(computeCostUsd({ inputTokens: 10, outputTokens: 10 }, undefined)).toBe(0);
+  });
+
+  it('dates every built-in entry, and accepts a dated override in the model config', () => {
+    expect(Object.values(BUILT_IN_PRICES).every((price) => /^\d{4}-\d{2}-\d{2}$/.test(price.checkedOn ?? ''))).toBe(true);
+    expect(describeModelPrice('gpt-4o')).toMatchObject({ source: 'built-in', price: { checkedOn: BUILT_IN_PRICES_CHECKED_ON } });
+    expect(describeModelPrice('llama3')).toEqual({ source: 'unknown' });
+    const config = resolveModelConfig({ environment: {}, file: { model: 'gpt-4o', prices: { inputPerMillion: 1, outputPerMillion: 2, checkedOn: '2026-12-01' } } });
+    expect(describeModelPrice(config.model, config.prices)).toEqual({ source: 'config', price: { inputPerMillion: 1, outputPerMillion: 2, checkedOn: '2026-12-01' } });
+    expect(() => resolveModelConfig({ environment: {}, file: { prices: { inputPerMillion: 1, outputPerMillion: 2, checkedOn: 'last week' } } })).toThrow(/YYYY-MM-DD/);
   });
 });
