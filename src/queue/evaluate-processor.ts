@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Runtime } from '../core/process.js';
 import { evaluateInstance } from '../evaluate/evaluate-instance.js';
@@ -77,7 +77,7 @@ export async function processEvaluateJob(data: EvaluateJobData, context: WorkerC
     patch: data.prediction.modelPatch,
     logPath,
   });
-  const log = await readTail(logPath).catch(() => readFile(logPath, 'utf8').catch(() => ''));
+  const log = await readTail(logPath);
   return {
     schemaVersion: EVALUATE_JOB_SCHEMA_VERSION,
     kind: 'evaluate',
