@@ -2,15 +2,19 @@
  * `swe-mirror run` on a docker gym (the python fixture gym as a container image), with a scripted OpenAI-protocol
  * model: prepare, mirror (pre-checks and test runs in containers), verify, export. The export carries the gym image
  * (image_name in tasks.jsonl and the Multi-SWE-bench records, image in the exported spec); validate-export re-verifies
- * it on the docker runtime, and the record's eval script runs inside a container of that image.
+ * it on the docker runtime, the record's eval script runs inside a container of that image, and a rollout's shell
+ * runs in containers of it.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOpenAiAgentModel } from '../../src/agent/openai-agent-model.js';
+import { rollout } from '../../src/agent/rollout.js';
 import { createDockerClient } from '../../src/runtime/docker/client.js';
 import { startScriptedOpenAiServer, type ScriptedServer } from '../../src/testing/index.js';
+import { startScriptedAgent } from '../agent/scripted-agent.js';
 import { SOURCE_PR } from '../mirror/mirror-fixtures.js';
 import { pythonResponder, runCli } from '../support/pipeline-cli.js';
 import { spawnAsync } from '../support/spawn-async.js';
@@ -47,7 +51,7 @@ describe.skipIf(!isTestable)('swe-mirror run on a docker gym, its export and val
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('mirrors, verifies and exports a task whose records name the gym image; validate-export and the eval script agree', async () => {
+  it('mirrors, verifies and exports a task whose records name the gym image; validate-export, the eval script and a rollout work on it', async () => {
     const prs = path.join(work, 'prs.jsonl');
     const row = { org: 'example', repo: 'versionkit', number: 412, title: SOURCE_PR.title, body: 'Fixes #402.', fix_patch: SOURCE_PR.diff, test_patch: '', resolved_issues: [{ number: 402, title: SOURCE_PR.issues[0]?.title, body: SOURCE_PR.issues[0]?.body }] };
     writeFileSync(prs, `${JSON.stringify(row)}\n`);
@@ -96,5 +100,26 @@ describe.skipIf(!isTestable)('swe-mirror run on a docker gym, its export and val
     // ... and with the reference fix applied to the buggy state, they pass.
     const gold = await evaluate(`git checkout -q -f ${record.gym_commit} && git apply - <<'MIRROR'\n${record.mirror_patch}MIRROR\ngit apply - <<'FIX'\n${record.patch}FIX`, false);
     for (const test of record.FAIL_TO_PASS) expect(gold).toContain(`PASSED ${test}`);
+
+    // A rollout whose shell commands run in containers of the gym image: the agent applies the fix with git in its
+    // shell, the change comes back to the host workspace, and the evaluation resolves the task.
+    const agent = await startScriptedAgent(() => [
+      { calls: [['execute_bash', JSON.stringify({ command: `pwd; git log --all --format=%s | wc -l; git apply - <<'FIX'\n${record.patch}FIX` })]] },
+      { calls: [['finish', JSON.stringify({ message: 'fixed' })]] },
+    ]);
+    try {
+      const model = createOpenAiAgentModel({ model: 'scripted-agent', baseUrl: agent.url, maxRetries: 0 });
+      const outputFile = path.join(work, 'trajectories.jsonl');
+      const result = await rollout({ tasksFile: path.join(out, 'tasks.jsonl'), model, outputFile, trials: 1, dataDirectory: path.join(work, 'rollout-data'), baselineRuns: 1 });
+      expect(result.warnings).toEqual([]);
+      const [trajectory] = result.records;
+      expect(trajectory).toMatchObject({ exit_reason: 'finished', success: true, evaluation: { patch_applied: true, resolved: true } });
+      const firstObservation = trajectory?.messages.find((message) => message.role === 'tool');
+      // The container's workdir, and the agent's one-commit history (not the gym's).
+      expect(firstObservation?.content).toMatch(/^\/testbed\n1\n/);
+      expect(trajectory?.patch).toBe(record.patch);
+    } finally {
+      await agent.close();
+    }
   }, 600_000);
 });
