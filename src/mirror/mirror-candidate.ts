@@ -6,6 +6,7 @@ import { withWorkingCopy } from '../gym/working-copies.js';
 import { verifyTask } from '../verify/verify-task.js';
 import { evaluateBugPattern, distillValues } from './distill.js';
 import { hashFixContent } from '../dataset/fix-content.js';
+import { continueAttemptLog, resumableAttempt } from './checkpoint.js';
 import { createMirrorAnswerEvaluator, type GeneratedMirror } from './generate-mirror.js';
 import { createTestAnswerEvaluator, type GeneratedTests } from './generate-tests.js';
 import { evaluateMirrorLocalization, evaluateTestLocalization } from './localize.js';
@@ -47,7 +48,9 @@ export async function mirrorCandidate(input: MirrorInput): Promise<MirrorOutcome
   const retriesPerStep = input.budget?.retriesPerStep ?? DEFAULT_RETRIES_PER_STEP;
   const samples = Math.max(1, input.budget?.samples ?? 1);
   const temperature = input.budget?.temperature;
-  const log = createAttemptLog(input, { retriesPerStep, samples, ...(temperature === undefined ? {} : { temperature }) });
+  const fresh = createAttemptLog(input, { retriesPerStep, samples, ...(temperature === undefined ? {} : { temperature }) });
+  const previous = resumableAttempt(input.resume, gym.commit);
+  const log = previous ? continueAttemptLog(fresh, previous) : { ...fresh, checkpoint: {} };
   const emit = input.onEvent ?? (() => undefined);
   const context: StepContext = { model: input.model, budget: { retriesPerStep, samples, ...(temperature === undefined ? {} : { temperature }) }, log, emit };
   const workspace: Workspace = {
@@ -75,6 +78,9 @@ export async function mirrorCandidate(input: MirrorInput): Promise<MirrorOutcome
       const step = currentStep(log);
       return finish({ status: 'failed', failure: { step, reason: `${error.code}: ${describeError(error)}` } });
     }
+    // Not the candidate's fault: keep what is finished, so a rerun continues at this step.
+    log.interrupted = { step: currentStep(log), reason: describeError(error), at: new Date().toISOString() };
+    input.onInterrupted?.(log);
     throw error;
   } finally {
     await resetWorkspace(workspace).catch(() => undefined);
@@ -95,55 +101,68 @@ async function runSteps(input: MirrorInput, context: StepContext, workspace: Wor
     throw new StepFailure(step, result.reason, false);
   };
 
-  const bugPattern = expect(
-    'distill',
-    await runModelStep(context, 'distill', render('distill', distillValues(source, language)), async (answer) => evaluateBugPattern(answer, source)),
-  );
-  log.bugPattern = bugPattern;
+  const checkpoint = (log.checkpoint ??= {});
+  const bugPattern =
+    checkpoint.bugPattern ??
+    expect(
+      'distill',
+      await runModelStep(context, 'distill', render('distill', distillValues(source, language)), async (answer) => evaluateBugPattern(answer, source)),
+    );
+  log.bugPattern = checkpoint.bugPattern = bugPattern;
 
   const trackedFiles = await listTrackedFiles(workspace.workdir);
   const repoTree = formatRepositoryTree(trackedFiles);
-  const localization = expect(
-    'test-localize',
-    await runModelStep(
-      context,
+  const localization =
+    checkpoint.localization ??
+    expect(
       'test-localize',
-      render('test-localize', { language, bug_pattern: bugPattern, repo_tree: repoTree, test_globs: testGlobs.join(', ') }),
-      async (answer) => evaluateTestLocalization(answer, trackedFiles, testGlobs),
-    ),
-  );
+      await runModelStep(
+        context,
+        'test-localize',
+        render('test-localize', { language, bug_pattern: bugPattern, repo_tree: repoTree, test_globs: testGlobs.join(', ') }),
+        async (answer) => evaluateTestLocalization(answer, trackedFiles, testGlobs),
+      ),
+    );
   log.localization = { ...localization };
+  checkpoint.localization = localization;
 
-  const tests = expect(
-    'test-generate',
-    await runModelStep(
-      context,
+  const tests =
+    checkpoint.tests ??
+    expect(
       'test-generate',
-      render('test-generate', {
-        language,
-        bug_pattern: bugPattern,
-        files: await formatFileContents(workspace.workdir, [...localization.sourceFiles, ...localization.testFiles]),
-        test_globs: testGlobs.join(', '),
-      }),
-      createTestAnswerEvaluator(workspace),
-    ),
-  );
+      await runModelStep(
+        context,
+        'test-generate',
+        render('test-generate', {
+          language,
+          bug_pattern: bugPattern,
+          files: await formatFileContents(workspace.workdir, [...localization.sourceFiles, ...localization.testFiles]),
+          test_globs: testGlobs.join(', '),
+        }),
+        createTestAnswerEvaluator(workspace),
+      ),
+    );
   log.newTests = tests.newTests;
+  checkpoint.tests = tests;
   await resetWorkspace(workspace);
 
   const testPatchForPrompt = truncateText(tests.testPatch, PATCH_PROMPT_LIMIT);
-  const mirrorFiles = expect(
-    'mirror-localize',
-    await runModelStep(
-      context,
+  const mirrorFiles =
+    checkpoint.mirrorFiles ??
+    expect(
       'mirror-localize',
-      render('mirror-localize', { language, bug_pattern: bugPattern, test_patch: testPatchForPrompt, repo_tree: repoTree, test_globs: testGlobs.join(', ') }),
-      async (answer) => evaluateMirrorLocalization(answer, trackedFiles, testGlobs),
-    ),
-  );
+      await runModelStep(
+        context,
+        'mirror-localize',
+        render('mirror-localize', { language, bug_pattern: bugPattern, test_patch: testPatchForPrompt, repo_tree: repoTree, test_globs: testGlobs.join(', ') }),
+        async (answer) => evaluateMirrorLocalization(answer, trackedFiles, testGlobs),
+      ),
+    );
   log.localization = { ...localization, mirrorFiles };
+  checkpoint.mirrorFiles = mirrorFiles;
 
-  const mirror = expectAll(
+  const [firstMirror, ...otherMirrors] = checkpoint.mirrors ?? [];
+  const mirror = firstMirror ? { value: firstMirror, others: otherMirrors } : expectAll(
     'mirror-generate',
     await runModelStep(
       context,
@@ -166,6 +185,7 @@ async function runSteps(input: MirrorInput, context: StepContext, workspace: Wor
 
   // With several samples, each distinct usable mirror answer becomes its own task (statement, verification).
   const mirrors = [mirror.value, ...(mirror.others ?? [])];
+  checkpoint.mirrors = mirrors;
   const variants: MirrorVariant[] = [];
   for (const [index, value] of mirrors.entries()) {
     const variantContext: StepContext = mirrors.length > 1 ? { ...context, variant: index } : context;

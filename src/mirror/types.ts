@@ -3,6 +3,7 @@ import type { Runtime } from '../core/process.js';
 import type { LlmCallRecord, SourcePR, TestState, Verdict } from '../core/records.js';
 import type { PreparedGym } from '../gym/types.js';
 import type { VerifyTaskOptions } from '../verify/verify-task.js';
+import type { Interruption, MirrorCheckpoint } from './checkpoint.js';
 
 /** The steps of the mirroring loop, in order; stable strings for records and reporters. */
 export const MIRROR_STEPS = [
@@ -46,6 +47,13 @@ export interface MirrorInput {
   verifyOptions?: { repeats?: Partial<Record<TestState, number>>; reruns?: number; strict?: boolean; unsafeNoSandbox?: boolean };
   /** Replace the verifier (tests, other runtimes); default `verifyTask`. */
   verify?: VerifyFunction;
+  /**
+   * An attempt of this candidate that infrastructure trouble interrupted (its log, as `onInterrupted` got it):
+   * the steps it finished are taken from its checkpoint, not run again. Ignored when its gym commit differs.
+   */
+  resume?: AttemptLog;
+  /** Called with the attempt log, checkpoint included, just before an infrastructure error is thrown on. */
+  onInterrupted?: (attempt: AttemptLog) => void;
   onEvent?: (event: MirrorEvent) => void;
 }
 
@@ -135,6 +143,12 @@ export interface AttemptLog {
   newTests?: string[];
   failingTests?: string[];
   commentsStripped?: number;
+  /** Set when infrastructure trouble stopped the attempt: where, and why. */
+  interrupted?: Interruption;
+  /** What the attempt had finished, for a rerun to continue from (see src/mirror/checkpoint.ts). */
+  checkpoint?: MirrorCheckpoint;
+  /** Each time this attempt was continued after an interruption: at which step, and when. */
+  resumed?: Array<{ step: MirrorStep; at: string }>;
   steps: StepEntry[];
   calls: ModelCallEntry[];
   totals: { calls: number; cachedCalls: number; inputTokens: number; outputTokens: number; costUsd: number; latencyMs: number };

@@ -8,7 +8,7 @@ import { RECORD_SCHEMA_VERSION, type Task } from '../core/records.js';
 import { leaseWorkingCopy, type WorkingCopyLease } from '../gym/working-copies.js';
 import type { PreparedGym } from '../gym/types.js';
 import { mirrorCandidate } from '../mirror/mirror-candidate.js';
-import type { MirrorOutcome } from '../mirror/types.js';
+import type { AttemptLog, MirrorInput, MirrorOutcome } from '../mirror/types.js';
 import type { StoredCandidate, Store } from '../store/store.js';
 import { modelForCandidate } from './candidate-model.js';
 import type { PipelineReporter } from './events.js';
@@ -98,6 +98,12 @@ export function describeMirrorSave(save: MirrorSave): { outcome: 'ok' | 'lost'; 
   return { outcome: 'lost', detail: `${save.stage}/${save.lossRule ?? ''}: ${(save.lossReason ?? '').slice(0, 160)}` };
 }
 
+/** The earlier interrupted attempt of a candidate to continue, and where to keep this one's if it is interrupted too. */
+export function resumeOptions(store: Store, candidateId: number): Pick<MirrorInput, 'resume' | 'onInterrupted'> {
+  const previous = store.interruptedAttempt(candidateId) as AttemptLog | undefined;
+  return { ...(previous ? { resume: previous } : {}), onInterrupted: (attempt) => store.saveInterruptedAttempt(candidateId, attempt) };
+}
+
 /** Candidates waiting to be mirrored into a prepared gym, in collection order, at most `maxPerGym` per gym. */
 export function pendingMirrorCandidates(store: Store, gyms: ReadonlyMap<string, unknown>, maxPerGym?: number): ReturnType<Store['candidatesAt']> {
   const perGym = new Map<string, number>();
@@ -163,6 +169,8 @@ export async function mirrorStage(input: {
             budget: { retriesPerStep: input.retriesPerStep, samples: input.samples, ...(input.temperature === undefined ? {} : { temperature: input.temperature }) },
             logDirectory: path.join(input.logDirectory, item),
             verifyOptions: input.verify,
+            // Continue an attempt that infrastructure trouble stopped in an earlier run; keep this one's if it stops too.
+            ...resumeOptions(store, candidate.id),
           });
           const save = planMirrorSave(gym, candidate, outcome, input.model.id);
           const budgetHit = input.budget?.hitOf(candidate.id);

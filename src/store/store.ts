@@ -306,6 +306,27 @@ export class Store {
       );
   }
 
+  /**
+   * Keep the log of an attempt that infrastructure trouble interrupted (status `interrupted`), while its
+   * candidate stays pending: what it finished is not lost, and the next run continues from it.
+   */
+  saveInterruptedAttempt(candidateId: number, attempt: unknown): void {
+    this
+      .statement(
+        `INSERT INTO attempts (candidate_id, status, record_json, created_at, schema_version)
+         SELECT ?, 'interrupted', ?, ?, ? WHERE EXISTS (SELECT 1 FROM candidates WHERE id = ? AND stage = 'pending-mirror')`,
+      )
+      .run(candidateId, JSON.stringify(attempt), now(), RECORD_SCHEMA_VERSION, candidateId);
+  }
+
+  /** The candidate's latest attempt when that one was interrupted (to continue it), else undefined. */
+  interruptedAttempt(candidateId: number): unknown {
+    const row = this.statement('SELECT status, record_json FROM attempts WHERE candidate_id = ? ORDER BY id DESC LIMIT 1').get(candidateId) as
+      | { status: string; record_json: string }
+      | undefined;
+    return row?.status === 'interrupted' ? JSON.parse(row.record_json) : undefined;
+  }
+
   /** Replace a stored task's record (re-verification on a new gym commit), keeping its candidate, variant and duplicate mark. */
   updateTask(task: Task): void {
     this
