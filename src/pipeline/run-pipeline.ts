@@ -19,6 +19,7 @@ import { Store } from '../store/store.js';
 import { collectIntoStore } from './collect-into-store.js';
 import type { PipelineReporter } from './events.js';
 import { exportFromStore, readStats, type StatsReport } from './export-from-store.js';
+import { staleTasksError } from './stale-tasks.js';
 import { filterStage } from './filter-stage.js';
 import { judgeStage } from '../judge/judge-stage.js';
 import { limitModel, limitRuntime } from './limits.js';
@@ -173,7 +174,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunPipel
     let exportDirectory: string | undefined;
     if (!options.skipExport) {
       reporter.onEvent({ type: 'stage-start', stage: 'export', total: 1 });
-      const result = await exportFromStore(store, loaded.outputDirectory, { listsAsJsonStrings: config.export.listsAsJsonStrings, ...(config.mirror.minConsistency ? { minConsistency: config.mirror.minConsistency } : {}) });
+      // A run still finishes when some tasks were verified on an older gym commit: they are left out, said here.
+      const result = await exportFromStore(store, loaded.outputDirectory, { listsAsJsonStrings: config.export.listsAsJsonStrings, ...(config.mirror.minConsistency ? { minConsistency: config.mirror.minConsistency } : {}), stale: 'leave-out' });
+      if (result.staleLeftOut.length > 0) reporter.onEvent({ type: 'notice', message: staleTasksError(result.staleLeftOut).describe().replace('--reverify', '`swe-mirror export --reverify`') + ' They were left out of this export.' });
       exportDirectory = loaded.outputDirectory;
       reporter.onEvent({ type: 'stage-done', stage: 'export', summary: `${result.taskCount} tasks → ${result.sweBenchFile}` });
     }
