@@ -5,7 +5,7 @@ import { readCapture } from './captured-output.js';
 
 /**
  * Outputs of the JavaScript cases of docs/real-repos.md (test state: base + mirror.patch + test.patch), each beside
- * the statuses examples/real/tap-statuses.py or jest-statuses.py read from the same output (the hand ground truth,
+ * the statuses examples/real/tap-statuses.py, jest-statuses.py or mocha-statuses.py read from the same output (the hand ground truth,
  * written apart from src/reports): the parser must agree test by test.
  */
 
@@ -74,6 +74,16 @@ const CASES: { name: string; format: ReportFormat; capture: string; asFile?: boo
     rootDirectory: '/tmp/corpus-js/path-to-regexp',
     count: 262,
     failed: ['src/index.spec.ts > path-to-regexp > stringify undefined with undefined > should stringify the path [10]'],
+    level: 'test',
+  },
+  {
+    name: 'jshttp/mime-types 7c3c63d, mocha 10.2.0 JSON reporter (`file > fullTitle`)',
+    format: 'mocha',
+    capture: 'mime-types-7c3c63d-test',
+    asFile: true,
+    rootDirectory: '/tmp/corpus-js/mime-types',
+    count: 47,
+    failed: ['test/test.js > mimeTypes .lookup(extension) should return mime type for ".mp4"'],
     level: 'test',
   },
 ];
