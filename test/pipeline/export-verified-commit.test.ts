@@ -17,6 +17,7 @@ import { createLocalRuntime } from '../../src/runtime/local.js';
 import { Store } from '../../src/store/store.js';
 import { verifyTask } from '../../src/verify/verify-task.js';
 import { FIXTURE_GYMS } from '../mirror/mirror-fixtures.js';
+import { hasStackTrace, runCli } from '../support/pipeline-cli.js';
 import { makeSource } from '../support/records.js';
 
 const runtime = createLocalRuntime();
@@ -94,6 +95,14 @@ describe('export on the verified commit', () => {
     expect((error as SweMirrorError).message).toContain(`python-pytest: 1 task(s) verified on ${firstCommit.slice(0, 12)}`);
     expect((error as SweMirrorError).describe()).toContain('--reverify');
   });
+
+  it('swe-mirror export says so and exits 2, without a stack trace', async () => {
+    const result = await runCli(['export', '--store', path.join(root, 'state.sqlite'), '--out', path.join(root, 'out-cli')]);
+    expect(result.code, result.output).toBe(2);
+    expect(result.stderr).toContain('verified on another commit of their gym');
+    expect(result.stderr).toContain('--reverify');
+    expect(hasStackTrace(result.stderr)).toBe(false);
+  }, 120_000);
 
   it('leaves it out when asked to (what a run does), and exports nothing on the new commit', async () => {
     const result = await exportFromStore(store, path.join(root, 'out-left-out'), { stale: 'leave-out' });
