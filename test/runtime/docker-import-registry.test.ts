@@ -52,14 +52,17 @@ describe.skipIf(!isTestable)('gym import: dataset rows into working gyms, images
     writeFileSync(path.join(repo, 'calc.py'), BUGGY_CALC);
     writeFileSync(path.join(repo, 'conftest.py'), '');
     writeFileSync(path.join(repo, 'tests', 'test_calc.py'), 'from calc import add, mul\n\ndef test_add_zero():\n    assert add(0, 0) == 0\n\ndef test_mul_zero():\n    assert mul(0, 5) == 0\n');
+    // A test that encodes the bug: the instance's fix deletes it, so the image's copy must go at prepare.
+    writeFileSync(path.join(repo, 'tests', 'test_obsolete.py'), 'from calc import add\n\ndef test_add_subtracts():\n    assert add(3, 1) == 2\n');
     git(repo, 'init', '-q', '-b', 'main');
     git(repo, 'add', '-A');
     git(repo, 'commit', '-qm', 'base: add subtracts');
     baseCommit = git(repo, 'rev-parse', 'HEAD').trim();
     // The instance's gold patch and its test patch, as the datasets hold them.
     writeFileSync(path.join(repo, 'calc.py'), FIXED_CALC);
+    rmSync(path.join(repo, 'tests', 'test_obsolete.py'));
     fixPatch = git(repo, 'diff');
-    git(repo, 'checkout', '-q', '--', 'calc.py');
+    git(repo, 'checkout', '-q', '--', 'calc.py', 'tests/test_obsolete.py');
     writeFileSync(path.join(repo, 'tests', 'test_add.py'), 'from calc import add\n\ndef test_add():\n    assert add(1, 2) == 3\n');
     git(repo, 'add', '-N', 'tests/test_add.py');
     testPatch = git(repo, 'diff');
@@ -88,7 +91,8 @@ describe.skipIf(!isTestable)('gym import: dataset rows into working gyms, images
     expect(prepared.code, prepared.output).toBe(0);
     // gym prepare pulled the instance image from the registry.
     expect(await hasImage(createDockerClient(), pulledImage)).toBe(true);
-    // The gym commit is the fixed state: the instance's own test passes in the baseline.
+    // The gym commit is the fixed state: the instance's own test passes in the baseline, and the test its fix
+    // deleted (still in the image, which holds the base commit) is gone.
     expect(prepared.output).toMatch(/baseline run 1\/1: 3 passed, 0 failed/);
     const verdictPath = path.join(work, `${path.basename(specPath, '.yaml')}-verdict.json`);
     const verified = await runCli(['verify', '--gym', specPath, '--task', path.join(work, 'task'), '--data-dir', dataDirectory, '--out', verdictPath]);
