@@ -3,6 +3,7 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Runtime } from '../core/process.js';
 import { evaluateInstance } from '../evaluate/evaluate-instance.js';
+import { withDirectoryLock } from '../gym/directory-lock.js';
 import { decideSandbox } from '../pipeline/sandbox-policy.js';
 import { prepareExportedGym, type ExportedGym } from '../validate/prepare-exported-gym.js';
 import { fetchBlob } from './blob-store.js';
@@ -10,6 +11,7 @@ import { EVALUATE_JOB_SCHEMA_VERSION, type EvaluateJobData, type EvaluateJobResu
 import { runtimeFor, type WorkerContext } from './mirror-processor.js';
 
 const LOG_TAIL_BYTES = 1024 * 1024;
+const PREPARE_WAIT_MS = 60 * 60 * 1000;
 const exportedGyms = new WeakMap<WorkerContext, Map<string, Promise<ExportedGym>>>();
 
 /**
@@ -25,7 +27,9 @@ async function exportedGymFor(context: WorkerContext, data: EvaluateJobData, run
     pending = (async () => {
       await fetchBlob(context.redis, context.prefix, data.gym.specBlob, path.join(exportDirectory, 'gyms', `${data.gym.name}.yaml`));
       await fetchBlob(context.redis, context.prefix, data.gym.bundleBlob, path.join(exportDirectory, 'bundles', `${data.gym.name}.bundle`));
-      return prepareExportedGym({
+      // Workers sharing a data folder clone the bundle into one place (keyed by its content): one at a time.
+      const cloneLock = path.join(context.dataDirectory, 'exported-gyms', `${data.gym.name}-${data.gym.bundleBlob.slice(0, 16)}.lock`);
+      return withDirectoryLock(cloneLock, PREPARE_WAIT_MS, () => prepareExportedGym({
         exportDirectory,
         gymName: data.gym.name,
         workDirectory: path.join(context.dataDirectory, 'exported-gyms'),
@@ -33,7 +37,7 @@ async function exportedGymFor(context: WorkerContext, data: EvaluateJobData, run
         runtime,
         fallbackCommit: data.gym.fallbackCommit,
         ...(data.baselineRuns === undefined ? {} : { baselineRuns: data.baselineRuns }),
-      });
+      }));
     })();
     gyms.set(exportDirectory, pending);
     // A failed preparation is tried again by the next job (the failure may be passing), not remembered.

@@ -100,13 +100,14 @@ export async function createQueueEvaluator(options: QueueEvaluatorOptions): Prom
       const id = evaluateJobId(data);
       await submit(id, data);
       for (;;) {
+        // The state before the job: a job read first and completing in between would look completed without its result.
+        const state = await queue.getJobState(id);
         const job = await Job.fromId<EvaluateJobData, EvaluateJobResult>(queue, id);
         // Gone (a Redis restarted empty, a job removed by hand): enqueue it again; the report is written once anyway.
-        if (!job) {
+        if (!job || state === 'unknown') {
           await submit(id, data);
           continue;
         }
-        const state = await job.getState();
         if (state === 'completed') {
           const result = parseEvaluateJobResult(job.returnvalue);
           if (!result) throw new SweMirrorError({ code: 'QUEUE_RESULT_UNREADABLE', kind: 'infrastructure', message: `job ${id} returned no readable result`, hint: 'Run the same command again: the job is then run again.' });
