@@ -46,7 +46,8 @@ async function readInsideRepository(workdir: string, file: string): Promise<stri
 export async function formatFileContents(workdir: string, files: string[]): Promise<string> {
   const parts: string[] = [];
   let total = 0;
-  for (const file of files) {
+  // A Rust source file can be named as a source and as a test file (its #[cfg(test)] module): shown once.
+  for (const file of new Set(files)) {
     const content = await readInsideRepository(workdir, file).catch(() => undefined);
     if (content === undefined) {
       parts.push(`### ${file}\n(this file does not exist yet)`);

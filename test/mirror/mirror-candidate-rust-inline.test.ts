@@ -85,6 +85,8 @@ describe('mirrorCandidate on the rust-cargo gym with a test inline in a source f
     expect(outcome.patches?.test).toContain('+    fn signed_exponent_is_one_number() {');
     expect(outcome.patches?.mirror).toContain('+        let exponent = index + 1;');
     expect(outcome.patches?.mirror).not.toContain('kinds("2e")');
+    // Named as a source and as a test file, src/lexer.rs is shown once in the test-generation prompt.
+    expect(lastMessage(model.calls.filter((call) => call.step === 'test-generate')[0]).split('### src/lexer.rs').length).toBe(2);
     expect(execFileSync('git', ['status', '--porcelain'], { cwd: gym.workdir, encoding: 'utf8' })).toBe('');
   }, 600_000);
 });
