@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { SweMirrorError } from '../core/errors.js';
+import { estimateRun } from '../budget/estimate-run.js';
+import { renderEstimate } from '../budget/estimate.js';
 import { loadRunConfig } from '../config/run-config.js';
 import { addModelOptions, modelFlagsFromOptions, type ModelCommandOptions } from '../llm/model-command-options.js';
 import { createReporter } from '../pipeline/reporters.js';
@@ -14,13 +17,31 @@ export function register(program: Command): void {
       .option('--data-dir <dir>', 'where prepared gyms live (env SWE_MIRROR_DATA_DIR)')
       .option('--progress <format>', 'auto | live | plain | ndjson', 'auto')
       .option('--no-export', 'stop after dedup')
+      .option('--estimate', 'price the run before spending anything: prepare gyms and collect (no model call), render the prompts of a sample of candidates, print tokens and cost per step (docs/budgets.md)')
+      .option('--estimate-sample <n>', 'with --estimate: how many candidates to render prompts for', '20')
       .option('--unsafe-no-sandbox', 'run even without a sandbox (bubblewrap): LLM-written code then runs unconfined; recorded in every verdict and task')
       .option('--queue <url>', 'be the coordinator of a Redis queue (redis://host:port): `swe-mirror worker`s mirror, this run writes the store (docs/distributed.md)')
       .option('--max-in-flight <n>', 'with --queue: jobs enqueued and not yet written back, at most', '64')
       .option('--model-rate <per-minute>', 'with --queue: model requests a minute across all workers'),
-  ).action(async (options: ModelCommandOptions & QueueRunFlags & { config: string; dataDir?: string; progress: string; export: boolean; unsafeNoSandbox?: boolean }) => {
+  ).action(async (options: ModelCommandOptions & QueueRunFlags & { config: string; dataDir?: string; progress: string; export: boolean; unsafeNoSandbox?: boolean; estimate?: boolean; estimateSample: string }) => {
     const loaded = await loadRunConfig(options.config);
     const reporter = createReporter({ format: options.progress as 'auto' });
+    if (options.estimate) {
+      const sampleSize = Number(options.estimateSample);
+      if (!Number.isInteger(sampleSize) || sampleSize < 1) {
+        reporter.close();
+        throw new SweMirrorError({ code: 'ESTIMATE_SAMPLE_INVALID', kind: 'user', message: `--estimate-sample must be a positive whole number, not ${JSON.stringify(options.estimateSample)}.`, hint: 'For example --estimate-sample 20.' });
+      }
+      try {
+        const estimate = await estimateRun({ loaded, reporter, modelFlags: modelFlagsFromOptions(options), sampleSize, ...(options.dataDir ? { dataDirectory: options.dataDir } : {}) });
+        reporter.close();
+        process.stdout.write(options.progress === 'ndjson' ? `${JSON.stringify({ type: 'estimate', ...estimate })}\n` : `\n${renderEstimate(estimate).join('\n')}\n`);
+      } catch (error) {
+        reporter.close();
+        throw error;
+      }
+      return;
+    }
     let result: Awaited<ReturnType<typeof runPipeline>>;
     try {
       result = await runPipeline({
