@@ -10,6 +10,14 @@ export function isDockerGym(spec: GymSpec): boolean {
 }
 
 const dockerRuntimes = new Map<string, Runtime>();
+/** Runs a task under a concurrency bound (p-limit's shape). */
+type RunLimiter = <T>(task: () => Promise<T>) => Promise<T>;
+const runtimeLimiters = new WeakMap<Runtime, RunLimiter>();
+
+/** Say that `runtime`'s runs go through `limiter`: a docker gym's runs, which resolve their own runtime, then do too. */
+export function registerRuntimeLimiter(runtime: Runtime, limiter: RunLimiter): void {
+  runtimeLimiters.set(runtime, limiter);
+}
 
 /**
  * The runtime a gym's suite runs in: the given one, except for a docker gym, whose runs are containers of its gym
@@ -41,5 +49,9 @@ export async function resolveGymRuntime(gym: Pick<PreparedGym, 'spec' | 'commit'
     });
     dockerRuntimes.set(key, resolved);
   }
-  return resolved;
+  const limiter = runtimeLimiters.get(runtime);
+  if (!limiter) return resolved;
+  const containers = resolved;
+  // Spread, so the container workdir and image stay: callers build container paths from them.
+  return { ...containers, run: (argv, options) => limiter(() => containers.run(argv, options)) };
 }

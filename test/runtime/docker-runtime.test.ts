@@ -11,6 +11,11 @@ import type { RunOptions } from '../../src/core/process.js';
 import { createDockerClient } from '../../src/runtime/docker/client.js';
 import { createDockerRuntime, type ContainerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { buildGymImage } from '../../src/runtime/docker/gym-image.js';
+import { isContainerRuntime } from '../../src/runtime/docker/container-runtime.js';
+import { resolveGymRuntime } from '../../src/gym/gym-runtime.js';
+import type { PreparedGym } from '../../src/gym/types.js';
+import { createLocalRuntime } from '../../src/runtime/local.js';
+import { limitRuntime } from '../../src/pipeline/limits.js';
 import { ensureTestBaseImage, isDockerTestable, listContainersOf } from './docker-support.js';
 
 const isTestable = await isDockerTestable();
@@ -145,6 +150,19 @@ describe.skipIf(!isTestable)('docker runtime (real engine)', () => {
     expect(result.collected?.['/testbed/report.xml']?.toString()).toBe('<report/>\n');
     expect(result.collected?.['/testbed/linked.xml']).toBeUndefined();
     expect(result.collected?.['/testbed/absent.xml']).toBeUndefined();
+  });
+
+  it("counts a docker gym's runs against the pipeline's test limiter, whatever runtime the gym resolves", async () => {
+    let limited = 0;
+    const caller = limitRuntime(createLocalRuntime(), async (task) => {
+      limited += 1;
+      return task();
+    });
+    const gym = { spec: { runtime: 'docker', docker: { workdir: WORKDIR } } as PreparedGym['spec'], commit, image, workdir: tree };
+    const containers = await resolveGymRuntime(gym, caller);
+    expect(isContainerRuntime(containers)).toBe(true);
+    expect((await containers.run(sh('echo counted'), options())).stdout).toBe('counted\n');
+    expect(limited).toBe(1);
   });
 
   it('caps captured output', async () => {
