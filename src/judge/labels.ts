@@ -60,7 +60,7 @@ function percent(value: number | null): string {
 
 /** The comparison as text: the matrix (rows: judge, columns: label), agreement, precision and recall of "acceptable". */
 export function formatJudgeComparison(comparison: JudgeComparison): string[] {
-  const cell = (value: string | number) => String(value).padStart(14);
+  const cell = (value: string | number) => String(value).padStart(21);
   return [
     `${' '.repeat(20)}${CONSISTENCY_LEVELS.map((label) => cell(`label: ${label}`)).join('')}`,
     ...CONSISTENCY_LEVELS.map((judge) => `${`judge: ${judge}`.padEnd(20)}${CONSISTENCY_LEVELS.map((label) => cell(comparison.matrix[judge][label])).join('')}`),
