@@ -9,6 +9,8 @@ import { resetGymWorkingCopy } from '../../src/gym/reset.js';
 import { findIntegrityProblems, sanitizeRepository } from '../../src/gym/integrity.js';
 import { bundleSubmodules } from '../../src/gym/submodules.js';
 import { withWorkingCopy } from '../../src/gym/working-copies.js';
+import { exportDataset } from '../../src/dataset/export.js';
+import { makeTask } from '../support/records.js';
 import { createLocalRuntime } from '../../src/runtime/local.js';
 import { createRepo, git, writeTree } from '../verify/support/git-repo.js';
 
@@ -34,6 +36,7 @@ function createGymWithSubmodule(): { root: string; dataRepository: string; super
   const dataRepository = createRepo({ 'values.txt': '1 2 3\n' });
   renameSync(dataRepository, path.join(root, 'data'));
   const superRepository = createRepo({
+    'calc.py': 'def add(a, b):\n    return a + b\n',
     'tests/__init__.py': '',
     'tests/test_data.py': 'import pathlib\n\ndef test_values_sum_to_six():\n    assert sum(int(x) for x in pathlib.Path("data/values.txt").read_text().split()) == 6\n',
   });
@@ -92,6 +95,26 @@ describe('gym submodules', () => {
     ]);
     await sanitizeRepository(gym.workdir);
     expect(await findIntegrityProblems(gym.workdir)).toEqual([]);
+  });
+
+  it('exports each submodule as a bundle named in the exported spec, so the exported gym prepares offline', async () => {
+    const gym = await prepareGym(await loadGymSpec(writeSpec()), { dataDirectory: path.join(fixture.root, 'data-8'), runtime });
+    const mirror = 'diff --git a/calc.py b/calc.py\n--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a + b\n+    return a - b\n';
+    const task = makeTask('with-data-1', { gym: 'with-data', baseCommit: gym.commit, mirrorPatch: mirror });
+    const out = mkdtempSync(path.join(os.tmpdir(), 'swe-mirror-export-'));
+    const result = await exportDataset({ tasks: [task], gyms: new Map([['with-data', gym]]), outDirectory: out });
+    const exportedSpec = path.join(out, 'gyms', 'with-data.yaml');
+    expect(readFileSync(exportedSpec, 'utf8')).toContain('data: ../bundles/with-data--data.bundle');
+    expect(result.bundles.map((file) => path.basename(file)).sort()).toEqual(['with-data--data.bundle', 'with-data.bundle']);
+    const gone = `${fixture.dataRepository}-gone`;
+    renameSync(fixture.dataRepository, gone);
+    try {
+      const consumer = await prepareGym(await loadGymSpec(exportedSpec), { dataDirectory: path.join(fixture.root, 'data-9'), runtime });
+      expect(readFileSync(path.join(consumer.workdir, 'data', 'values.txt'), 'utf8')).toBe('1 2 3\n');
+      expect(consumer.baseline.tests['tests/test_data.py::test_values_sum_to_six']).toBe('PASSED');
+    } finally {
+      renameSync(gone, fixture.dataRepository);
+    }
   });
 
   it('leaves them empty with submodules: false', async () => {
