@@ -85,6 +85,7 @@ ${AUDIT_LABELS.map(
 <label><input type="radio" name="label" value=""${mark ? '' : html` checked`}> unmarked</label>
 </fieldset>
 <label>note <textarea name="note" rows="2" cols="60">${mark?.note ?? ''}</textarea></label>
+${detail.task.consistency ? html`<p id="judge-grade">LLM judge (mirror.judge): <span class="mark ${detail.task.consistency.level}">${detail.task.consistency.level}</span> · ${detail.task.consistency.reason}</p>` : ''}
 <button type="submit">Save mark</button>
 ${mark ? html`<span class="muted" id="current-mark">marked <span class="mark ${mark.label}">${mark.label}</span> at ${mark.marked_at}</span>` : ''}
 </form></section>`;
