@@ -6,7 +6,8 @@
 From the three states' statuses (examples/real/statuses.py) it derives what docs/verify.md's rules give: the verdict
 (rule 1 tests-only-add with the Go parent exception, rule 2 fix-fixes, rule 3 no-regressions), FAIL_TO_PASS and
 PASS_TO_PASS, then compares them with the verdict's. Ids are compared as libtest names for cargo (target and
-as they are, except that cargo doc tests drop ` (line N)` (swe-mirror's ids do not carry it).
+as they are, except that cargo doc tests drop ` (line N)` and several examples of one item are numbered by line
+(` [2]`), as swe-mirror's ids are.
 """
 import json
 import re
@@ -16,21 +17,32 @@ PASSED = {"ok", "PASSED", "XPASS", "pass"}
 FAILED = {"FAILED", "ERROR", "fail"}
 
 
-def normalise(form: str, test_id: str) -> str:
-    if form == "cargo":
-        return re.sub(r" \(line \d+\)", "", test_id)
-    return test_id
+DOC_TEST = re.compile(r"^(.*) \(line (\d+)\)((?: - .*)?)$")
+
+
+def doc_test_ids(ids: list[str]) -> dict[str, str]:
+    """cargo ids as swe-mirror words doc tests: ` (line N)` dropped, several on one item numbered `[2]`... by line."""
+    renamed = {test_id: test_id for test_id in ids}
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for test_id in ids:
+        match = DOC_TEST.match(test_id)
+        if match:
+            groups.setdefault(match.group(1) + match.group(3), []).append((int(match.group(2)), test_id))
+    for name, members in groups.items():
+        for index, (_, test_id) in enumerate(sorted(members)):
+            renamed[test_id] = name if index == 0 else f"{name} [{index + 1}]"
+    return renamed
 
 
 def read(form: str, path: str) -> dict[str, str]:
-    statuses: dict[str, str] = {}
+    raw: dict[str, str] = {}
     with open(path) as file:
         for line in file:
-            if not line.strip():
-                continue
-            status, test_id = line.rstrip("\n").split(" ", 1)
-            statuses[normalise(form, test_id)] = "PASSED" if status in PASSED else "FAILED" if status in FAILED else "SKIPPED"
-    return statuses
+            if line.strip():
+                status, test_id = line.rstrip("\n").split(" ", 1)
+                raw[test_id] = "PASSED" if status in PASSED else "FAILED" if status in FAILED else "SKIPPED"
+    names = doc_test_ids(list(raw)) if form == "cargo" else {test_id: test_id for test_id in raw}
+    return {names[test_id]: status for test_id, status in raw.items()}
 
 
 def is_gained_parent(name: str, run: dict[str, str], test: dict[str, str]) -> bool:
