@@ -144,6 +144,7 @@ describe.skipIf(isSkipped)('the offline demo (slow)', () => {
     }
   });
 
+  // Ten tasks graded twice each (gold, empty), every log read by the swe-mirror CLI: minutes on a loaded two-core box.
   it.skipIf(!hasInteropPython)('is read by the real swebench, Multi-SWE-bench and datasets packages, and swebench grades gold resolved, empty not', async () => {
     const exportDirectory = path.join(loaded.outputDirectory, 'parquet-export');
     const store = Store.open(loaded.storePath);
@@ -170,5 +171,5 @@ describe.skipIf(isSkipped)('the offline demo (slow)', () => {
     const loadedRows = runInteropScript('load_with_datasets.py', exportDirectory) as { rows: number[]; features: Record<string, string> };
     expect(loadedRows.rows).toEqual([10]);
     expect(loadedRows.features.cost_usd).toBe("Value('float64')");
-  }, 600_000);
+  }, 1_200_000);
 });
