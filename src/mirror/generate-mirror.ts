@@ -2,6 +2,7 @@ import { applyPatch, diffWorkingCopy, listPatchFiles } from '../edits/patch.js';
 import { applySearchReplaceBlocks, parseSearchReplaceBlocks } from '../edits/search-replace.js';
 import { nonTestCodeOnly } from '../test-code/test-code.js';
 import { editErrorFeedback, noBlocksFeedback } from './generate-tests.js';
+import type { PriorRun } from '../verify/verify-task.js';
 import type { AnswerEvaluation } from './model-step.js';
 import { outputTail, runPrecheck } from './precheck.js';
 import { stripAddedComments } from './strip-added-comments.js';
@@ -12,6 +13,8 @@ export interface GeneratedMirror {
   mirrorPatch: string;
   failingTests: string[];
   commentsStripped: number;
+  /** The accepted run of the test files on mirror + test.patch (comments already stripped): verify's first rerun of test. */
+  mirroredRun?: PriorRun;
 }
 
 /**
@@ -68,7 +71,7 @@ export function createMirrorAnswerEvaluator(
     if (!check.ok) return { ok: false, feedback: check.feedback, parsed, code: check.code ?? 'MIRROR_TESTS_NOT_RUN', details: { tests: run.report.tests } };
     return {
       ok: true,
-      value: { mirrorPatch, failingTests: check.tests, commentsStripped: stripped.lineCount },
+      value: { mirrorPatch, failingTests: check.tests, commentsStripped: stripped.lineCount, mirroredRun: { tests: run.report.tests, hasEvidence: run.report.hasEvidence } },
       parsed,
       summary: `${check.tests.length} of ${tests.newTests.length} new tests fail${stripped.lineCount > 0 ? `; ${stripped.lineCount} added comment line(s) stripped` : ''}`,
       details: { failingTests: check.tests, commentsStripped: stripped.lineCount, files: listPatchFiles(mirrorPatch) },

@@ -3,6 +3,7 @@ import { describeError, isSweMirrorError } from '../core/errors.js';
 import { diffWorkingCopy, listPatchFiles } from '../edits/patch.js';
 import { applySearchReplaceBlocks, parseSearchReplaceBlocks, testFilesOnly } from '../edits/search-replace.js';
 import { listTestCodeFiles, testCodeOnly } from '../test-code/test-code.js';
+import type { PriorRun } from '../verify/verify-task.js';
 import type { AnswerEvaluation } from './model-step.js';
 import { findPatchTestDeclarations, findRemovedTestDeclarations } from './test-declarations.js';
 import { checkTestsOnCleanCode } from './test-checks.js';
@@ -12,6 +13,8 @@ export interface GeneratedTests {
   testPatch: string;
   testFiles: string[];
   newTests: string[];
+  /** The accepted run of the test files on the clean gym + test.patch: the fix tree, so verify's first rerun of fix. */
+  cleanRun?: PriorRun;
 }
 
 /** Feedback for an answer with no readable SEARCH/REPLACE block. */
@@ -72,7 +75,7 @@ export function createTestAnswerEvaluator(workspace: Workspace) {
     if (!check.ok) return { ok: false, feedback: check.feedback, parsed, code: check.code ?? 'TEST_NOT_PASSING_ON_CLEAN', details: { testFiles, tests: run.report.tests } };
     return {
       ok: true,
-      value: { testPatch, testFiles, newTests: check.tests },
+      value: { testPatch, testFiles, newTests: check.tests, cleanRun: { tests: run.report.tests, hasEvidence: run.report.hasEvidence } },
       parsed,
       summary: `${check.tests.length} new test${check.tests.length === 1 ? '' : 's'} pass on clean code`,
       details: { testFiles, newTests: check.tests },

@@ -235,6 +235,8 @@ async function finishVariant(
   const verdict = await verify(gym, patches, {
     runtime: input.runtime,
     workdir: workspace.workdir,
+    // The test and mirror steps' accepted runs are runs of exactly the fix and test trees: verify's first reruns.
+    ...(tests.cleanRun && mirror.mirroredRun ? { priorRuns: { fix: tests.cleanRun, test: mirror.mirroredRun } } : {}),
     ...(input.verifyOptions ?? {}),
     ...(input.logDirectory ? { logDirectory: index === 0 ? input.logDirectory : `${input.logDirectory}-variant${index + 1}` } : {}),
   });

@@ -49,7 +49,7 @@ export function testCodeOnly(testGlobs: string[], step = 'this step'): FilePolic
   const isTest = picomatch(testGlobs, { dot: true });
   return {
     isAllowed: (file) => isTest(file) || hasInlineTests(file),
-    reason: `${step} may edit test code only: test files (matching ${testGlobs.join(', ')}) and the #[cfg(test)] modules of Rust source files`,
+    reason: `${step} may edit test files only (test files match ${testGlobs.join(', ')}), or the #[cfg(test)] modules of Rust source files`,
     checkChange(file, before, after) {
       if (isTest(file) || !hasInlineTests(file)) return undefined;
       const wrong = classifyContentChange(before, after).filter((hunk) => hunk.side !== 'test');

@@ -11,7 +11,8 @@ import { resetGymWorkingCopy } from '../gym/reset.js';
 import { runSuite as runSuiteInSandbox } from '../gym/run-suite.js';
 import type { PreparedGym, SuiteRun } from '../gym/types.js';
 import { withWorkingCopy } from '../gym/working-copies.js';
-import { classifyPatchFiles, listPatchFiles } from '../edits/patch.js';
+import { classifyPatchFiles, invertPatch, listPatchFiles } from '../edits/patch.js';
+import type { TestStatusMap } from '../core/tests.js';
 import { findFailingInRun, findFailToPassCandidates, findUncovered, planDecidingFiles } from './deciding-tests.js';
 import { readKnownFlakyTests, recordFlakyTests } from './flaky-record.js';
 import { judgeTask, type StateRunResult } from './judge.js';
@@ -82,6 +83,19 @@ export interface VerifyTaskOptions {
    * machine has a core to spare (see `chooseParallelRuns`), else 1. Verdicts do not depend on it.
    */
   parallelRuns?: number;
+  /**
+   * Runs of the deciding tests already made on exactly the test and fix trees, taken as each state's first targeted
+   * rerun instead of running it again: the mirror stage's (its test step ran test.patch's files on the clean gym,
+   * which is the fix tree when fix.patch is mirror.patch's inverse; its mirror step ran them on mirror + test).
+   * Ignored unless fix.patch is that inverse, or when no reruns are asked for.
+   */
+  priorRuns?: Record<'test' | 'fix', PriorRun>;
+}
+
+/** A targeted run made before verification, of the same tree as a state. */
+export interface PriorRun {
+  tests: TestStatusMap;
+  hasEvidence: boolean;
 }
 
 const WORKING_COPY_WAIT_MS = 60 * 60 * 1000;
@@ -221,7 +235,16 @@ async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, optio
       }
       return undefined;
     };
-    const isOverlapped = plan.reruns > 0 && repeats.run === 1 && repeats.test === 1 && repeats.fix === 1 && resolveParallelRuns(options.parallelRuns) >= 2;
+    // Prior runs stand in for the first targeted rerun of each state, so one fewer of each is run here.
+    const prior = plan.reruns > 0 && options.priorRuns && planned.fix === invertPatch(planned.mirror) ? options.priorRuns : undefined;
+    const reruns = plan.reruns - (prior ? 1 : 0);
+    const addPriorRuns = (): void => {
+      for (const state of ['fix', 'test'] as const) {
+        if (!prior) continue;
+        results[state].push({ tests: prior[state].tests, hasEvidence: prior[state].hasEvidence, timedOut: false, outOfMemory: false, processLimitReached: false, isPartial: true });
+      }
+    };
+    const isOverlapped = reruns > 0 && repeats.run === 1 && repeats.test === 1 && repeats.fix === 1 && resolveParallelRuns(options.parallelRuns) >= 2;
     let rerunFiles: string[] = [];
     let judgement: ReturnType<typeof judgeTask>;
     if (isOverlapped) {
@@ -239,12 +262,13 @@ async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, optio
         record(state, rerun);
       }
       // Further reruns (reruns > 1) run one after another, fix before test as below.
-      for (let index = 1; index < plan.reruns; index++) {
+      for (let index = 1; index < reruns; index++) {
         for (const state of ['fix', 'test'] as const) {
           const outcome = await runState(state, 1 + plan.reruns, rerunFiles.length > 0 ? rerunFiles : undefined);
           if (Array.isArray(outcome)) return verdict({ valid: false, reasons: outcome, runs });
         }
       }
+      addPriorRuns();
       judgement = judge(fullRunsOnly());
       if (judgement.valid) {
         const outcome = await rerunUncoveredInFull();
@@ -262,10 +286,11 @@ async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, optio
       const [firstTest, firstFix] = [results.test[0], results.fix[0]];
       // Reruns can only add reasons: a task already invalid on its full runs is not rerun.
       if (plan.reruns > 0 && judgement.valid && firstTest && firstFix) {
+        addPriorRuns();
         const candidates = findFailToPassCandidates(firstTest.tests, firstFix.tests);
         // Without a filesCommand, or with nothing to point it at, the rerun is the whole suite.
         rerunFiles = gym.spec.test.filesCommand ? planDecidingFiles(decidingFiles, candidates) : [];
-        for (let index = 0; index < plan.reruns; index++) {
+        for (let index = 0; index < reruns; index++) {
           // fix before test: a test whose outcome alternates run by run is then seen both ways in both states.
           for (const state of ['fix', 'test'] as const) {
             const outcome = await runState(state, repeats[state] + plan.reruns, rerunFiles.length > 0 ? rerunFiles : undefined);

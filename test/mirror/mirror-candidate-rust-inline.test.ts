@@ -77,6 +77,8 @@ describe('mirrorCandidate on the rust-cargo gym with a test inline in a source f
     expect(outcome.failure).toBeUndefined();
     expect(outcome.status).toBe('verified');
     expect(outcome.verdict?.FAIL_TO_PASS).toEqual(['exprcalc::lexer::tests::signed_exponent_is_one_number']);
+    // The test and mirror steps' runs of the test code stand in for verify's targeted reruns: 3 suite runs.
+    expect(outcome.verdict?.runs.map((run) => run.state)).toEqual(['run', 'test', 'fix']);
     const testFeedback = lastMessage(model.calls.filter((call) => call.step === 'test-generate')[1]);
     expect(testFeedback).toContain('the test step may edit test code only, but this changes the non-test code of src/lexer.rs (outside its #[cfg(test)] module)');
     const mirrorFeedback = lastMessage(model.calls.filter((call) => call.step === 'mirror-generate')[1]);

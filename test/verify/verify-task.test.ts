@@ -188,6 +188,19 @@ describe('verifyTask on a real pytest gym', () => {
     expect(dropped.runs.map((run) => `${run.state}${run.repeat}${run.files ? ' files' : ''}`)).toEqual(['run1', 'test1', 'test2 files', 'fix1', 'fix2 files', 'fix3', 'test3']);
   });
 
+  it('takes prior runs of the test and fix trees (the mirror stage\'s) as the first targeted reruns: 3 suite runs, flakiness still judged', async () => {
+    const newTest = id('test_clamp_above');
+    const steady = { test: { tests: { [newTest]: 'FAILED' as const }, hasEvidence: true }, fix: { tests: { [newTest]: 'PASSED' as const }, hasEvidence: true } };
+    const valid = await verifyTask(gym, tasks.valid, { runtime, parallelRuns: 1, useFlakyRecord: false, priorRuns: steady });
+    expect(valid.reasons).toEqual([]);
+    expect(valid.FAIL_TO_PASS).toEqual([newTest]);
+    expect(valid.runs.map((run) => `${run.state}${run.repeat}`)).toEqual(['run1', 'test1', 'fix1']);
+    // A prior run that saw the new test pass in the test tree makes it flaky, as a rerun would.
+    const flipped = await verifyTask(gym, tasks.valid, { runtime, parallelRuns: 2, useFlakyRecord: false, priorRuns: { ...steady, test: { tests: { [newTest]: 'PASSED' }, hasEvidence: true } } });
+    expect(rules(flipped)).toEqual(['fix-fixes', 'no-flakiness']);
+    expect(flipped.flakyTests).toEqual([newTest]);
+  });
+
   it('reruns a state in full when its targeted rerun does not report a FAIL_TO_PASS candidate', async () => {
     // A filesCommand that misses the candidate (its id names no file the plan could point at) is simulated by dropping it.
     const verdict = await verifyTask(gym, tasks.valid, {
