@@ -10,6 +10,7 @@ import type { ChatModel } from '../core/model.js';
 import type { Runtime } from '../core/process.js';
 import { planDuplicates } from '../dataset/dedup.js';
 import { createModel, type CreateModelOptions } from '../llm/create-model.js';
+import { describeModelPrice } from '../llm/prices.js';
 import { resolveModelConfig, type ModelFlags } from '../llm/model-config.js';
 import { planQueueRun, type RunQueueOptions } from '../queue/coordinator-settings.js';
 import { queueMirrorStage } from '../queue/queue-mirror-stage.js';
@@ -73,6 +74,15 @@ function buildModel(options: RunPipelineOptions): { model: ChatModel; isReplayed
   return { model, isReplayed: replayPath !== undefined };
 }
 
+/** The configured model's name when a spend cap is set but no price is known for it (a live endpoint only: replayed answers cost nothing anyway). */
+export function unpricedModel(options: Pick<RunPipelineOptions, 'loaded' | 'modelFlags' | 'modelOptions'>): string | undefined {
+  const limits = options.loaded.config.limits;
+  if (limits.maxCostUsd === undefined && limits.maxCostUsdPerGym === undefined && limits.gyms === undefined) return undefined;
+  const config = resolveModelConfig({ flags: options.modelFlags ?? {}, file: options.loaded.config.model, fileSource: options.loaded.configPath });
+  if (config.provider === 'replay' || config.provider === 'scripted' || options.modelOptions?.replayPath) return undefined;
+  return describeModelPrice(config.model, config.prices).source === 'unknown' ? config.model : undefined;
+}
+
 /** Lock the store and the output directory for this run, or refuse naming who holds them. */
 export function lockRunState(input: { storePath: string; outputDirectory: string; command: string }): HeldLock[] {
   const locks: HeldLock[] = [];
@@ -118,6 +128,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunPipel
     const dataDirectory = options.dataDirectory ?? (config.dataDir ? loaded.resolvePath(config.dataDir) : undefined);
     const budget = hasLimits(config.limits) ? new BudgetGuard(config.limits, readRecordedSpend(store)) : undefined;
     if (budget) reporter.onEvent({ type: 'budget', spentUsd: budget.spentUsd(), ...(config.limits.maxCostUsd === undefined ? {} : { maxCostUsd: config.limits.maxCostUsd }) });
+    const unpriced = budget && !options.model ? unpricedModel(options) : undefined;
+    if (unpriced) reporter.onEvent({ type: 'notice', message: `warning: no price is known for ${unpriced}, so every call counts as $0 and no spend cap under limits: can stop this run; give model.prices in the config (docs/budgets.md).` });
 
     const gyms = await prepareGyms({ specPaths: loaded.gymSpecPaths, store, runtime: baseRuntime, ...(dataDirectory ? { dataDirectory } : {}), reporter });
     if (gyms.size === 0) {

@@ -60,3 +60,24 @@ describe('the live view: spend and the projected cost of what is left', () => {
     expect(projectRemainingCostUsd(progress)).toBeUndefined();
   });
 });
+
+describe('a spend cap on a model without a known price', () => {
+  it('is warned about at the start of a run (live endpoints only)', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { loadRunConfig } = await import('../../src/config/run-config.js');
+    const { unpricedModel } = await import('../../src/pipeline/run-pipeline.js');
+    const directory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-unpriced-'));
+    const write = async (lines: string[]) => {
+      const file = path.join(directory, 'swe-mirror.yaml');
+      await writeFile(file, ['gyms: [gym.yaml]', 'sources: [{ type: jsonl, path: prs.jsonl }]', ...lines].join('\n'));
+      return loadRunConfig(file);
+    };
+    expect(unpricedModel({ loaded: await write(['model: { provider: openai, model: my-local-llama, baseUrl: "http://127.0.0.1:1/v1" }', 'limits: { maxCostUsd: 5 }']) })).toBe('my-local-llama');
+    expect(unpricedModel({ loaded: await write(['model: { provider: openai, model: my-local-llama, prices: { inputPerMillion: 1, outputPerMillion: 1 } }', 'limits: { maxCostUsd: 5 }']) })).toBeUndefined();
+    expect(unpricedModel({ loaded: await write(['model: { provider: openai, model: gpt-4o-mini }', 'limits: { gyms: { a: { maxCostUsd: 1 } } }']) })).toBeUndefined();
+    expect(unpricedModel({ loaded: await write(['model: { provider: openai, model: my-local-llama }', 'limits: { maxCallsPerCandidate: 5 }']) })).toBeUndefined();
+    expect(unpricedModel({ loaded: await write(['model: { provider: replay, replayFile: r.jsonl }', 'limits: { maxCostUsd: 5 }']) })).toBeUndefined();
+  });
+});
