@@ -37,6 +37,11 @@ export interface MirrorJobData {
   };
   /** The run config's setting; a worker honours only `replayed-models` from a job, `true` must be its own flag. */
   unsafeNoSandbox: UnsafeNoSandboxSetting;
+  /**
+   * An interrupted attempt to continue at its failed step (an AttemptLog): the store's, from an earlier
+   * run, or the one a worker wrote back into the job when infrastructure trouble stopped its try.
+   */
+  resume?: unknown;
 }
 
 /** A model call made inside a job, as the coordinator records it in the store (tied to the candidate there). */
@@ -108,7 +113,8 @@ export function stableJson(value: unknown): string {
  */
 export function mirrorJobId(data: MirrorJobData): string {
   // The rate limit shapes how fast, not what: changing it must not orphan finished jobs.
-  const { candidateId: _candidateId, model, ...rest } = data;
+  // Neither is the work itself: the candidate id is the store's, the checkpoint only saves finished steps.
+  const { candidateId: _candidateId, resume: _resume, model, ...rest } = data;
   const content = { ...rest, model: { ...model, rateLimit: undefined } };
   const hash = createHash('sha256').update(stableJson(content)).digest('hex').slice(0, 16);
   // BullMQ refuses ':' in custom ids; instance ids hold only [A-Za-z0-9._-] anyway.

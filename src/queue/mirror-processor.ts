@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pLimit from 'p-limit';
 import { loadGymSpec } from '../config/load-gym-spec.js';
@@ -11,6 +12,7 @@ import { leaseWorkingCopy, type WorkingCopyLease } from '../gym/working-copies.j
 import { withCallObserver } from '../llm/call-observer.js';
 import { createModel } from '../llm/create-model.js';
 import { mirrorCandidate } from '../mirror/mirror-candidate.js';
+import type { AttemptLog } from '../mirror/types.js';
 import { modelCallRowOf } from '../pipeline/candidate-model.js';
 import { limitRuntime } from '../pipeline/limits.js';
 import { planMirrorSave } from '../pipeline/mirror-stage.js';
@@ -135,7 +137,7 @@ function modelFor(context: WorkerContext, data: MirrorJobData, calls: JobModelCa
  * Throws on infrastructure trouble (BullMQ retries the job with backoff); a user error (a gym that
  * cannot be the coordinator's, no sandbox) is marked `isUnrecoverable` so it goes straight to the dead letters.
  */
-export async function processMirrorJob(data: MirrorJobData, context: WorkerContext): Promise<MirrorJobResult> {
+export async function processMirrorJob(data: MirrorJobData, context: WorkerContext, job?: Pick<Job<MirrorJobData>, 'updateData'>): Promise<MirrorJobResult> {
   const isReplayedModel = data.model.replayPath !== undefined || data.model.config.provider === 'replay';
   const decision = await decideSandbox({
     command: 'worker',
@@ -147,6 +149,7 @@ export async function processMirrorJob(data: MirrorJobData, context: WorkerConte
   const calls: JobModelCall[] = [];
   const model = modelFor(context, data, calls);
   let lease: WorkingCopyLease | undefined;
+  let interrupted: AttemptLog | undefined;
   try {
     lease = await leaseWorkingCopy(gym);
     const outcome = await mirrorCandidate({
@@ -158,10 +161,16 @@ export async function processMirrorJob(data: MirrorJobData, context: WorkerConte
       budget: data.budget,
       logDirectory: path.join(context.dataDirectory, 'queue-logs', data.instanceId),
       verifyOptions: { ...data.verify, unsafeNoSandbox: decision.record.unsafeNoSandbox },
+      ...(data.resume ? { resume: data.resume as AttemptLog } : {}),
+      onInterrupted: (attempt) => (interrupted = attempt),
     });
     const candidate = { id: data.candidateId, gym: data.gym.name, stage: 'pending-mirror' as const, source: data.source, lossRule: null, lossReason: null };
     const save = planMirrorSave(gym, candidate, outcome, model.id);
     return { schemaVersion: MIRROR_JOB_SCHEMA_VERSION, kind: 'mirror', instanceId: data.instanceId, save, modelCalls: calls, worker: context.workerName };
+  } catch (error) {
+    // The next try (here or on another worker) continues at the failed step, and so does the coordinator's next run.
+    if (interrupted && job) await job.updateData({ ...data, resume: interrupted }).catch(() => undefined);
+    throw error;
   } finally {
     await lease?.release().catch(() => undefined);
   }

@@ -137,6 +137,9 @@ export async function queueMirrorStage(input: QueueMirrorStageInput): Promise<{ 
     }
     if (state === 'failed') {
       leftPending += 1;
+      // Keep the checkpoint the worker wrote back, so the next run (local or queue) continues from it.
+      const checkpoint = (job.data as MirrorJobData | undefined)?.resume;
+      if (checkpoint && JSON.stringify(checkpoint) !== JSON.stringify(store.interruptedAttempt(entry.candidate.id))) store.saveInterruptedAttempt(entry.candidate.id, checkpoint);
       reporter.onEvent({ type: 'item-done', stage: 'mirror', item: entry.item, outcome: 'failed', detail: `dead letter ${entry.id}: ${job.failedReason ?? 'no reason'}` });
       return true;
     }
@@ -148,7 +151,9 @@ export async function queueMirrorStage(input: QueueMirrorStageInput): Promise<{ 
       while (next < pending.length && inFlight.size < maxInFlight) {
         const candidate = pending[next] as StoredCandidate;
         next += 1;
-        const data = mirrorJobFor(candidate, input.gyms.get(candidate.gym) as PreparedGym, input.settings);
+        // An attempt an earlier run left interrupted is continued, as a local rerun continues it.
+        const resume = store.interruptedAttempt(candidate.id);
+        const data = { ...mirrorJobFor(candidate, input.gyms.get(candidate.gym) as PreparedGym, input.settings), ...(resume ? { resume } : {}) };
         const entry: InFlight = { candidate, data, id: mirrorJobId(data), item: data.instanceId };
         await submit(entry);
         inFlight.set(entry.id, entry);

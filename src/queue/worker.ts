@@ -64,7 +64,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     async (job: Job<MirrorJobData, MirrorJobResult>) => {
       log(`start ${job.id} (attempt ${job.attemptsMade + 1})`);
       try {
-        return await processMirrorJob(job.data, context);
+        return await processMirrorJob(job.data, context, job);
       } catch (error) {
         // A user error fails the same way every time: straight to the dead letters, with its fix.
         if (isUnrecoverable(error)) throw new UnrecoverableError(describeError(error));
