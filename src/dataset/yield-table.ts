@@ -55,14 +55,31 @@ function emptyLosses(): Record<LossCause, number> {
 
 /** The yield table per language (and a Total row with more than one language), from the store's candidates and attempt logs. */
 export function readYieldTable(store: Store): YieldRow[] {
+  // Only the facts classifyLoss reads are pulled out of each latest attempt log, by SQLite's JSON functions: logs hold
+  // raw answers and can be large, and parsing every one in JavaScript would make `stats` slow on a big store.
   const rows = store.database
     .prepare(
-      `SELECT COALESCE(g.language, '?') AS language, c.stage AS stage, c.loss_rule AS lossRule,
-              (SELECT a.record_json FROM attempts a WHERE a.candidate_id = c.id ORDER BY a.id DESC LIMIT 1) AS attempt
-       FROM candidates c LEFT JOIN gyms g ON g.name = c.gym
-       WHERE c.stage IN ('mirror-failed', 'rejected-by-verifier', 'verified', 'duplicate')`,
+      `WITH latest AS (SELECT candidate_id, MAX(id) AS id FROM attempts GROUP BY candidate_id),
+            lost AS (
+              SELECT c.id AS id, COALESCE(g.language, '?') AS language, c.stage AS stage, c.loss_rule AS lossRule, a.record_json AS record
+              FROM candidates c LEFT JOIN gyms g ON g.name = c.gym
+              LEFT JOIN latest ON latest.candidate_id = c.id LEFT JOIN attempts a ON a.id = latest.id
+              WHERE c.stage IN ('mirror-failed', 'rejected-by-verifier', 'verified', 'duplicate'))
+       SELECT language, stage, lossRule,
+              CASE WHEN stage = 'mirror-failed' THEN json_extract(record, '$.failure.step') END AS failureStep,
+              CASE WHEN stage = 'mirror-failed' THEN (
+                SELECT COALESCE(json_extract(entry.value, '$.code'), '') || char(31) || (json_type(entry.value, '$.details.precheck') IS NOT NULL)
+                FROM json_each(record, '$.steps') AS entry
+                WHERE json_extract(entry.value, '$.step') = COALESCE(json_extract(record, '$.failure.step'), lossRule)
+                  AND json_extract(entry.value, '$.outcome') = 'failed'
+                ORDER BY entry.key DESC LIMIT 1) END AS failedEntry,
+              CASE WHEN stage = 'mirror-failed' THEN (
+                SELECT 1 FROM json_each(record, '$.steps') AS entry
+                WHERE json_extract(entry.value, '$.step') = COALESCE(json_extract(record, '$.failure.step'), lossRule)
+                  AND json_extract(entry.value, '$.outcome') = 'failed' LIMIT 1) END AS hasFailedEntry
+       FROM lost`,
     )
-    .all() as Array<{ language: string; stage: string; lossRule: string | null; attempt: string | null }>;
+    .all() as Array<{ language: string; stage: string; lossRule: string | null; failureStep: string | null; failedEntry: string | null; hasFailedEntry: number | null }>;
   const byLanguage = new Map<string, YieldRow>();
   const total: YieldRow = { language: 'Total', mirrored: 0, verified: 0, yieldPercent: 0, losses: emptyLosses(), detail: {} };
   for (const row of rows) {
@@ -76,12 +93,13 @@ export function readYieldTable(store: Store): YieldRow[] {
       for (const target of [entry, total]) target.verified += 1;
       continue;
     }
-    let attempt: AttemptFacts | undefined;
-    try {
-      attempt = row.attempt ? (JSON.parse(row.attempt) as AttemptFacts) : undefined;
-    } catch {
-      attempt = undefined;
-    }
+    // The failing step's last failed entry: its code (NULL when none was recorded) and whether it had a pre-check.
+    const [code, precheck] = row.failedEntry === null ? [undefined, undefined] : row.failedEntry.split('\u001f');
+    const step = row.failureStep ?? row.lossRule ?? 'unknown';
+    const attempt: AttemptFacts = {
+      ...(row.failureStep ? { failure: { step: row.failureStep } } : {}),
+      steps: row.hasFailedEntry ? [{ step, outcome: 'failed', ...(code ? { code } : {}), ...(precheck === '1' ? { details: { precheck: true } } : {}) }] : [],
+    };
     const { cause, key } = classifyLoss(row.stage, row.lossRule, attempt);
     for (const target of [entry, total]) {
       target.losses[cause] += 1;
