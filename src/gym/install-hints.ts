@@ -8,6 +8,7 @@ const GITHUB_DEPENDENCY = /ssh:\/\/git@github\.com|codeload\.github\.com|git\+(?
 /** A `resolved` (or v1 `version`) value that npm fetches from GitHub or through git rather than from the registry. */
 const NON_REGISTRY_SOURCE = /^(?:git\+|git:|github:|https?:\/\/(?:codeload\.)?github\.com\/)/;
 const LOCKFILES = ['npm-shrinkwrap.json', 'package-lock.json'];
+const GITHUB_URL_IN_OUTPUT = /(?:git\+)?(?:ssh:\/\/git@|https:\/\/|git:\/\/)(?:codeload\.)?github\.com[^\s'"]*/;
 const SHOWN_ENTRIES = 5;
 
 /** One lockfile entry npm resolves outside the registry. */
@@ -34,12 +35,17 @@ export function diagnoseInstallFailure(command: string, output: string, options:
   const shown = (named.length > 0 ? named : entries).slice(0, SHOWN_ENTRIES);
   const list = shown.map((entry) => `${entry.lockfile}: ${entry.entry} -> ${entry.source}`).join('; ');
   const more = entries.length > shown.length && named.length === 0 ? ` (and ${entries.length - shown.length} more)` : '';
+  // Without lockfile entries the GitHub dependency is declared further down (by a dependency's package.json): name the URL npm printed.
+  const printed = GITHUB_URL_IN_OUTPUT.exec(output)?.[0];
+  const what =
+    shown.length > 0
+      ? `The lockfile has dependencies fetched from GitHub (tarballs or git URLs), not from the registry (${list}${more})`
+      : `A dependency is fetched from GitHub (a tarball or git URL declared by a package, not a registry version)${printed ? `: ${printed}` : ''}`;
   return (
-    'The lockfile has dependencies fetched from GitHub (tarballs or git URLs), not from the registry' +
-    (list ? ` (${list}${more})` : '') +
-    ': installing them needs network access to github.com, which this machine does not have at prepare time. ' +
+    what +
+    ': installing it needs network access to github.com, which this machine does not have at prepare time. ' +
     'Allow github.com and codeload.github.com for gym prepare (install is the only step with network), ' +
-    'or, in a fork of the gym, point those entries at registry versions (npm install <name>@<version>, commit the new lockfile) ' +
+    'or, in a fork of the gym, point such dependencies at registry versions (npm install <name>@<version>, or an overrides entry; commit the new lockfile) ' +
     'or vendor their tarballs in the repository as file: dependencies.'
   );
 }

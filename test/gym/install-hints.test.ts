@@ -31,6 +31,14 @@ describe('diagnoseInstallFailure', () => {
     expect(diagnoseInstallFailure('npm ci --no-audit', output)).toMatch(/needs network access to github\.com/);
   });
 
+  it('names the URL npm printed when no lockfile lists the GitHub dependency (declared by a dependency)', async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-nolock-'));
+    const output = 'npm error command git --no-replace-objects ls-remote ssh://git@github.com/someone/evalmd.git\nnpm error ssh: Could not resolve hostname github.com: Name or service not known\n';
+    const hint = diagnoseInstallFailure('npm install', output, { workdir: directory });
+    expect(hint).toMatch(/^A dependency is fetched from GitHub \(a tarball or git URL declared by a package, not a registry version\): ssh:\/\/git@github\.com\/someone\/evalmd\.git:/);
+    expect(hint).not.toContain('lockfile has');
+  });
+
   it('stays quiet for other failures', () => {
     expect(diagnoseInstallFailure('npm ci', 'npm error code ENOTFOUND\nnpm error request to https://registry.npmjs.org/x failed')).toBeUndefined();
     expect(diagnoseInstallFailure('pip install .', 'Could not resolve host: github.com')).toBeUndefined();
