@@ -128,6 +128,11 @@ export interface Verdict {
   newButNotFailing: string[];
   flakyTests: string[];
   quarantinedTests: string[];
+  /**
+   * Names only targeted reruns reported, never a full run (the gym's filesCommand names tests differently, as ava
+   * does for one file): left out of the rules, the flaky record and `tests`; absent when there were none.
+   */
+  rerunOnlyTests?: string[];
   tests: Record<string, PerTestStatus>;
   /** Every suite run in order; `files` is set on a targeted flakiness rerun (the test files it ran). */
   runs: Array<Pick<TestRun, 'state' | 'repeat' | 'exitCode' | 'durationMs' | 'timedOut' | 'outOfMemory' | 'processLimitReached' | 'hasEvidence' | 'warnings' | 'logPath'> & { files?: string[] }>;

@@ -35,7 +35,7 @@ export interface JudgeInput {
 /** The verdict fields the rules decide; runs, runner and parser are added by the caller. */
 export type Judgement = Pick<
   Verdict,
-  'valid' | 'reasons' | 'FAIL_TO_PASS' | 'PASS_TO_PASS' | 'newButNotFailing' | 'flakyTests' | 'quarantinedTests' | 'tests'
+  'valid' | 'reasons' | 'FAIL_TO_PASS' | 'PASS_TO_PASS' | 'newButNotFailing' | 'flakyTests' | 'quarantinedTests' | 'tests' | 'rerunOnlyTests'
 >;
 
 const STATES: TestState[] = ['run', 'test', 'fix'];
@@ -49,7 +49,7 @@ export function judgeTask(input: JudgeInput): Judgement {
     if (input.runs[state].length === 0) throw new RangeError(`judgeTask needs at least one run of state "${state}"`);
   }
   // `name [2]` ids are numbered by order; align them so an inserted same-named test shifts nothing.
-  const statuses = collectStatuses(alignStateRuns<StateRunResult, TestState>(input.runs, 'test'));
+  const { statuses, rerunOnly } = collectStatuses(alignStateRuns<StateRunResult, TestState>(input.runs, 'test'));
   const tests: Record<string, PerTestStatus> = {};
   for (const [id, perState] of statuses) {
     tests[id] = { run: perState.run[0] ?? 'NONE', test: perState.test[0] ?? 'NONE', fix: perState.fix[0] ?? 'NONE' };
@@ -62,7 +62,7 @@ export function judgeTask(input: JudgeInput): Judgement {
   const flakyTests = sorted(considered.filter((id) => isFlaky(statuses.get(id) as PerStateStatuses) || (knownFlaky.has(id) && isAddedByTask(id))));
   const flaky = new Set(flakyTests);
   const stable = considered.filter((id) => !flaky.has(id));
-  const base = { tests, quarantinedTests, flakyTests };
+  const base = { tests, quarantinedTests, flakyTests, ...(rerunOnly.length > 0 ? { rerunOnlyTests: rerunOnly } : {}) };
 
   const infrastructure = judgeInfrastructure(input.runs);
   if (infrastructure.length > 0) {
@@ -98,10 +98,18 @@ export function judgeTask(input: JudgeInput): Judgement {
 
 type PerStateStatuses = Record<TestState, TestStatus[]>;
 
-/** Every test seen in any run, with its status in each repeat of each state (NONE where absent). */
-function collectStatuses(runs: Record<TestState, StateRunResult[]>): Map<string, PerStateStatuses> {
+/**
+ * Every test seen in a full run, with its status in each repeat of each state (NONE where absent). A name that only
+ * targeted reruns report (their command names tests another way) says nothing about any full run's test: it is set
+ * aside as `rerunOnly`, never read as a test that appeared and vanished (that would mark it flaky).
+ */
+function collectStatuses(runs: Record<TestState, StateRunResult[]>): { statuses: Map<string, PerStateStatuses>; rerunOnly: string[] } {
   const ids = new Set<string>();
-  for (const state of STATES) for (const run of runs[state]) for (const id of Object.keys(run.tests)) ids.add(id);
+  const partialIds = new Set<string>();
+  for (const state of STATES) {
+    for (const run of runs[state]) for (const id of Object.keys(run.tests)) (run.isPartial ? partialIds : ids).add(id);
+  }
+  const rerunOnly = [...partialIds].filter((id) => !ids.has(id)).sort();
   const statuses = new Map<string, PerStateStatuses>();
   for (const id of [...ids].sort()) {
     const perState = {} as PerStateStatuses;
@@ -110,7 +118,7 @@ function collectStatuses(runs: Record<TestState, StateRunResult[]>): Map<string,
     }
     statuses.set(id, perState);
   }
-  return statuses;
+  return { statuses, rerunOnly };
 }
 
 function isFlaky(perState: PerStateStatuses): boolean {

@@ -68,6 +68,28 @@ describe('judgeTask: targeted reruns', () => {
     expect(rules(judgement)).toEqual(['fix-fixes', 'no-flakiness']);
     expect(judgement.flakyTests).toEqual(['new']);
   });
+
+  it('sets aside names only reruns report (ava drops the file from a one-file run), never calling them flaky', () => {
+    // ava names `file › title` in a full run and `title` alone when it runs one file: the reruns share no name.
+    const runs = {
+      ...full,
+      test: [...full.test, rerun({ 'new (one file)': 'FAILED' })],
+      fix: [...full.fix, rerun({ 'new (one file)': 'PASSED' })],
+    };
+    const judgement = judgeTask({ runs, quarantined: [] });
+    expect(judgement.valid).toBe(true);
+    expect(judgement.flakyTests).toEqual([]);
+    expect(judgement.rerunOnlyTests).toEqual(['new (one file)']);
+    expect(Object.keys(judgement.tests)).not.toContain('new (one file)');
+    expect(judgement.FAIL_TO_PASS).toEqual(['new']);
+  });
+
+  it('still calls a test flaky when one state\'s full run lacks it and that state\'s rerun reports it', () => {
+    const runs = { ...full, test: [ran({ old: 'PASSED', other: 'PASSED' }), rerun({ new: 'FAILED' })], fix: [...full.fix, rerun({ new: 'PASSED' })] };
+    const judgement = judgeTask({ runs, quarantined: [] });
+    expect(judgement.flakyTests).toEqual(['new']);
+    expect(judgement.rerunOnlyTests).toBeUndefined();
+  });
 });
 
 describe('judgeTask: tests seen flaky in earlier verifications', () => {
