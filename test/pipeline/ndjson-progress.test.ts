@@ -24,6 +24,8 @@ function writePythonDemoConfig(): string {
       `model: { provider: replay, replayFile: ${path.join(DEMO, 'recording.jsonl')} }`,
       'unsafeNoSandbox: replayed-models',
       'filter: { llm: true }',
+      // The recording answers the demo's requests, which ask for two samples at temperature 0.8.
+      'mirror: { retriesPerStep: 2, samples: 2, temperature: 0.8 }',
       'verify: { repeats: { run: 1, test: 2, fix: 2 } }',
       '',
     ].join('\n'),
