@@ -9,20 +9,17 @@
  * Without --export the demo export is made first (examples/demo/swe-mirror.yaml copied into a temp folder
  * with its own `output:` and its relative paths resolved, then `swe-mirror run`; 2-4 minutes).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parse, stringify } from 'yaml';
 import { evaluatePredictions } from '../src/evaluate/evaluate.js';
 import type { Prediction } from '../src/evaluate/predictions.js';
 import { createLocalRuntime } from '../src/runtime/local.js';
 import { isExportedTask, readExportedTasks } from '../src/validate/read-exported-tasks.js';
+import { runDemo } from './support/demo.js';
 import { recordFigure } from './support/figures.js';
 
-const REPOSITORY = path.resolve(import.meta.dirname, '..');
-const DEMO_DIRECTORY = path.join(REPOSITORY, 'examples', 'demo');
 
 function parseArguments(): { rounds: number; exportFile: string | undefined } {
   const args = process.argv.slice(2);
@@ -31,36 +28,11 @@ function parseArguments(): { rounds: number; exportFile: string | undefined } {
   return { rounds: Number.isInteger(rounds) && rounds > 0 ? rounds : 2, exportFile: value('--export') };
 }
 
-/** The demo config with another output folder, every relative path in it made absolute (they are relative to examples/demo/). */
-function writeDemoConfig(scratch: string): string {
-  const config = parse(readFileSync(path.join(DEMO_DIRECTORY, 'swe-mirror.yaml'), 'utf8')) as {
-    output: string;
-    gyms: string[];
-    sources: Array<{ path?: string }>;
-    model: { replayFile?: string };
-  };
-  const absolute = (value: string): string => path.resolve(DEMO_DIRECTORY, value);
-  config.output = path.join(scratch, 'out');
-  config.gyms = config.gyms.map(absolute);
-  for (const source of config.sources) if (source.path) source.path = absolute(source.path);
-  if (config.model.replayFile) config.model.replayFile = absolute(config.model.replayFile);
-  const file = path.join(scratch, 'swe-mirror.yaml');
-  writeFileSync(file, stringify(config));
-  return file;
-}
-
 function makeDemoExport(scratch: string): string {
-  const config = writeDemoConfig(scratch);
-  process.stdout.write(`making the demo export: swe-mirror run --config ${config}\n`);
   const started = performance.now();
-  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPOSITORY, 'src', 'cli', 'main.ts'), 'run', '--config', config, '--progress', 'plain', '--data-dir', path.join(scratch, 'run-data')], {
-    cwd: REPOSITORY,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (run.status !== 0) throw new Error(`the demo run failed (exit ${run.status}):\n${run.stdout.slice(-3000)}\n${run.stderr.slice(-3000)}`);
+  const output = runDemo(scratch, { purpose: 'making the demo export', dataFolder: 'run-data' });
   process.stdout.write(`  demo export made in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
-  return path.join(scratch, 'out', 'tasks.jsonl');
+  return path.join(output, 'tasks.jsonl');
 }
 
 async function goldPredictions(tasksFile: string): Promise<Prediction[]> {

@@ -7,17 +7,14 @@
  *
  *   node --import tsx bench/model-usage.ts [--store <state.sqlite>]
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
 import { renderTable } from '../src/dataset/stats.js';
 import { Store } from '../src/store/store.js';
+import { runDemo } from './support/demo.js';
 import { recordFigure } from './support/figures.js';
 
-const REPOSITORY = path.resolve(import.meta.dirname, '..');
-const DEMO_DIRECTORY = path.join(REPOSITORY, 'examples', 'demo');
 
 interface LanguageUsage {
   language: string;
@@ -27,29 +24,8 @@ interface LanguageUsage {
   retries: number;
 }
 
-/** The demo config with another output folder, every relative path in it made absolute (they are relative to examples/demo/). */
-function writeDemoConfig(scratch: string): string {
-  const config = parse(readFileSync(path.join(DEMO_DIRECTORY, 'swe-mirror.yaml'), 'utf8')) as { output: string; gyms: string[]; sources: Array<{ path?: string }>; model: { replayFile?: string } };
-  const absolute = (value: string): string => path.resolve(DEMO_DIRECTORY, value);
-  config.output = path.join(scratch, 'out');
-  config.gyms = config.gyms.map(absolute);
-  for (const source of config.sources) if (source.path) source.path = absolute(source.path);
-  if (config.model.replayFile) config.model.replayFile = absolute(config.model.replayFile);
-  const file = path.join(scratch, 'swe-mirror.yaml');
-  writeFileSync(file, stringify(config));
-  return file;
-}
-
-function runDemo(scratch: string): string {
-  const config = writeDemoConfig(scratch);
-  process.stdout.write(`running the demo: swe-mirror run --config ${config}\n`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPOSITORY, 'src', 'cli', 'main.ts'), 'run', '--config', config, '--progress', 'plain', '--no-export', '--data-dir', path.join(scratch, 'data')], {
-    cwd: REPOSITORY,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (run.status !== 0) throw new Error(`the demo run failed (exit ${run.status}):\n${run.stdout.slice(-3000)}\n${run.stderr.slice(-3000)}`);
-  return path.join(scratch, 'out', 'state.sqlite');
+function runDemoStore(scratch: string): string {
+  return path.join(runDemo(scratch, { purpose: 'running the demo', dataFolder: 'data', extraArguments: ['--no-export'] }), 'state.sqlite');
 }
 
 /** Per language: non-duplicate tasks, and every model call, token and retry of that language's candidates. */
@@ -88,7 +64,7 @@ function main(): void {
   const storeArgument = args.includes('--store') ? args[args.indexOf('--store') + 1] : undefined;
   const scratch = storeArgument ? undefined : mkdtempSync(path.join(os.tmpdir(), 'swe-mirror-bench-usage-'));
   try {
-    const storeFile = storeArgument ? path.resolve(storeArgument) : runDemo(scratch as string);
+    const storeFile = storeArgument ? path.resolve(storeArgument) : runDemoStore(scratch as string);
     const rows = readUsage(storeFile);
     process.stdout.write(`model usage per verified task (${storeFile}; load average ${os.loadavg().map((load) => load.toFixed(2)).join(' ')})\n`);
     process.stdout.write(

@@ -10,22 +10,21 @@
  * Without --export the demo export is made first (a copy of examples/demo/swe-mirror.yaml with its own
  * output, then `swe-mirror run`; 2-4 minutes). Redis: SWE_MIRROR_TEST_REDIS (default redis://127.0.0.1:6390), database 15.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import { parse, stringify } from 'yaml';
 import { evaluatePredictions } from '../src/evaluate/evaluate.js';
 import type { Prediction } from '../src/evaluate/predictions.js';
 import { parseQueueLocation } from '../src/queue/connection.js';
 import { createQueueEvaluator } from '../src/queue/queue-evaluator.js';
 import { isExportedTask, readExportedTasks } from '../src/validate/read-exported-tasks.js';
+import { runDemo } from './support/demo.js';
 import { recordFigure } from './support/figures.js';
 
 const REPOSITORY = path.resolve(import.meta.dirname, '..');
-const DEMO_DIRECTORY = path.join(REPOSITORY, 'examples', 'demo');
 const args = process.argv.slice(2);
 const value = (flag: string): string | undefined => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
 const COPIES = Number(value('--copies') ?? 4);
@@ -33,18 +32,7 @@ const url = `${(process.env.SWE_MIRROR_TEST_REDIS ?? 'redis://127.0.0.1:6390').r
 const load = (): string => os.loadavg().map((entry) => entry.toFixed(2)).join(' ');
 
 function makeDemoExport(scratch: string): string {
-  const config = parse(readFileSync(path.join(DEMO_DIRECTORY, 'swe-mirror.yaml'), 'utf8')) as { output: string; gyms: string[]; sources: Array<{ path?: string }>; model: { replayFile?: string } };
-  const absolute = (entry: string): string => path.resolve(DEMO_DIRECTORY, entry);
-  config.output = path.join(scratch, 'out');
-  config.gyms = config.gyms.map(absolute);
-  for (const source of config.sources) if (source.path) source.path = absolute(source.path);
-  if (config.model.replayFile) config.model.replayFile = absolute(config.model.replayFile);
-  const file = path.join(scratch, 'swe-mirror.yaml');
-  writeFileSync(file, stringify(config));
-  process.stdout.write(`making the demo export: swe-mirror run --config ${file}\n`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPOSITORY, 'src', 'cli', 'main.ts'), 'run', '--config', file, '--progress', 'plain', '--data-dir', path.join(scratch, 'run-data')], { cwd: REPOSITORY, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (run.status !== 0) throw new Error(`the demo run failed (exit ${run.status}):\n${run.stdout.slice(-3000)}\n${run.stderr.slice(-3000)}`);
-  return path.join(scratch, 'out', 'tasks.jsonl');
+  return path.join(runDemo(scratch, { purpose: 'making the demo export', dataFolder: 'run-data' }), 'tasks.jsonl');
 }
 
 /** Start `count` worker processes on one data folder and wait until each says it is ready. */
