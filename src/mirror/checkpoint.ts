@@ -1,26 +1,6 @@
-import type { GeneratedMirror } from './generate-mirror.js';
-import type { GeneratedTests } from './generate-tests.js';
-import type { AttemptLog, MirrorStep } from './types.js';
+import type { AttemptLog } from './types.js';
 
-/**
- * What an attempt had finished when infrastructure trouble stopped it (endpoint down after the adapter's
- * retries, a disk error): kept in its attempt log, so a rerun continues at the step that was running,
- * without asking the model again or rerunning the checks of the steps before it.
- */
-export interface MirrorCheckpoint {
-  bugPattern?: string;
-  localization?: { sourceFiles: string[]; testFiles: string[] };
-  tests?: GeneratedTests;
-  mirrorFiles?: string[];
-  mirrors?: GeneratedMirror[];
-}
-
-/** Where an interrupted attempt stopped, as its log records it. */
-export interface Interruption {
-  step: MirrorStep;
-  reason: string;
-  at: string;
-}
+export type { Interruption, MirrorCheckpoint } from './types.js';
 
 /**
  * The attempt a rerun continues from: an interrupted attempt of the same gym commit (its checked results

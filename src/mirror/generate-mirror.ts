@@ -2,20 +2,13 @@ import { applyPatch, diffWorkingCopy, listPatchFiles } from '../edits/patch.js';
 import { applySearchReplaceBlocks, parseSearchReplaceBlocks } from '../edits/search-replace.js';
 import { nonTestCodeOnly } from '../test-code/test-code.js';
 import { editErrorFeedback, noBlocksFeedback } from './generate-tests.js';
-import type { PriorRun } from '../verify/verify-task.js';
 import type { AnswerEvaluation } from './model-step.js';
+import type { GeneratedMirror } from './types.js';
 import { outputTail, runPrecheck } from './precheck.js';
 import { stripAddedComments } from './strip-added-comments.js';
 import { checkTestsAfterMirroring } from './test-checks.js';
 import { resetWorkspace, runTestFiles, type Workspace } from './workspace.js';
 
-export interface GeneratedMirror {
-  mirrorPatch: string;
-  failingTests: string[];
-  commentsStripped: number;
-  /** The accepted run of the test files on mirror + test.patch (comments already stripped): verify's first rerun of test. */
-  mirroredRun?: PriorRun;
-}
 
 /**
  * Evaluate a mirror-generation answer: apply it to the clean gym (non-test files only), strip the comments

@@ -3,19 +3,12 @@ import { describeError, isSweMirrorError } from '../core/errors.js';
 import { diffWorkingCopy, listPatchFiles } from '../edits/patch.js';
 import { applySearchReplaceBlocks, parseSearchReplaceBlocks, testFilesOnly } from '../edits/search-replace.js';
 import { listTestCodeFiles, testCodeOnly } from '../test-code/test-code.js';
-import type { PriorRun } from '../verify/verify-task.js';
 import type { AnswerEvaluation } from './model-step.js';
+import type { GeneratedTests } from './types.js';
 import { findPatchTestDeclarations, findRemovedTestDeclarations } from './test-declarations.js';
 import { checkTestsOnCleanCode } from './test-checks.js';
 import { resetWorkspace, runTestFiles, type Workspace } from './workspace.js';
 
-export interface GeneratedTests {
-  testPatch: string;
-  testFiles: string[];
-  newTests: string[];
-  /** The accepted run of the test files on the clean gym + test.patch: the fix tree, so verify's first rerun of fix. */
-  cleanRun?: PriorRun;
-}
 
 /** Feedback for an answer with no readable SEARCH/REPLACE block. */
 export function noBlocksFeedback(problems: string[]): string {

@@ -7,13 +7,13 @@ import { verifyTask } from '../verify/verify-task.js';
 import { evaluateBugPattern, distillValues } from './distill.js';
 import { hashFixContent } from '../dataset/fix-content.js';
 import { continueAttemptLog, resumableAttempt } from './checkpoint.js';
-import { createMirrorAnswerEvaluator, type GeneratedMirror } from './generate-mirror.js';
-import { createTestAnswerEvaluator, type GeneratedTests } from './generate-tests.js';
+import { createMirrorAnswerEvaluator } from './generate-mirror.js';
+import { createTestAnswerEvaluator } from './generate-tests.js';
 import { evaluateMirrorLocalization, evaluateTestLocalization } from './localize.js';
 import { recordStep, runModelStep, type StepContext, type StepResult } from './model-step.js';
 import { describeMirrorPrompts, loadPromptTemplate, renderPromptTemplate } from '../prompts/templates.js';
 import { formatFileContents, formatIssueText, formatRepositoryTree, listTrackedFiles, loadStyleExamples, truncateText } from './repository-context.js';
-import type { AttemptLog, MirrorInput, MirrorOutcome, MirrorStep, MirrorVariant, VerifyFunction } from './types.js';
+import type { AttemptLog, GeneratedMirror, GeneratedTests, MirrorInput, MirrorOutcome, MirrorStep, MirrorVariant, VerifyFunction } from './types.js';
 import { resetWorkspace, type Workspace } from './workspace.js';
 import { evaluateStatement } from './write-statement.js';
 

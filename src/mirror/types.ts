@@ -2,8 +2,7 @@ import type { ChatModel } from '../core/model.js';
 import type { Runtime } from '../core/process.js';
 import type { LlmCallRecord, SourcePR, TestState, Verdict } from '../core/records.js';
 import type { PreparedGym } from '../gym/types.js';
-import type { VerifyTaskOptions } from '../verify/verify-task.js';
-import type { Interruption, MirrorCheckpoint } from './checkpoint.js';
+import type { PriorRun, VerifyTaskOptions } from '../verify/verify-task.js';
 
 /** The steps of the mirroring loop, in order; stable strings for records and reporters. */
 export const MIRROR_STEPS = [
@@ -162,3 +161,41 @@ export type MirrorEvent =
   | { type: 'step-failed'; step: MirrorStep; reason: string }
   | { type: 'model-call'; step: MirrorStep; try: number; cached: boolean; costUsd: number; latencyMs: number; error?: string }
   | { type: 'finished'; status: MirrorStatus };
+
+/** What the test step accepted. */
+export interface GeneratedTests {
+  testPatch: string;
+  testFiles: string[];
+  newTests: string[];
+  /** The accepted run of the test files on the clean gym + test.patch: the fix tree, so verify's first rerun of fix. */
+  cleanRun?: PriorRun;
+}
+
+/** What the mirror step accepted (one per distinct usable answer). */
+export interface GeneratedMirror {
+  mirrorPatch: string;
+  failingTests: string[];
+  commentsStripped: number;
+  /** The accepted run of the test files on mirror + test.patch (comments already stripped): verify's first rerun of test. */
+  mirroredRun?: PriorRun;
+}
+
+/**
+ * What an attempt had finished when infrastructure trouble stopped it (endpoint down after the adapter's
+ * retries, a disk error): kept in its attempt log, so a rerun continues at the step that was running,
+ * without asking the model again or rerunning the checks of the steps before it.
+ */
+export interface MirrorCheckpoint {
+  bugPattern?: string;
+  localization?: { sourceFiles: string[]; testFiles: string[] };
+  tests?: GeneratedTests;
+  mirrorFiles?: string[];
+  mirrors?: GeneratedMirror[];
+}
+
+/** Where an interrupted attempt stopped, as its log records it. */
+export interface Interruption {
+  step: MirrorStep;
+  reason: string;
+  at: string;
+}
