@@ -9,6 +9,8 @@ import type { TestState, Verdict } from '../core/records.js';
 import { prepareGym, type GymPrepareEvent } from '../gym/prepare.js';
 import { createLocalRuntime } from '../runtime/local.js';
 import { DEFAULT_RERUNS, verifyTask, type VerifyEvent } from '../verify/verify-task.js';
+import { parseQueueLocation } from '../queue/connection.js';
+import { verifyThroughQueue } from '../queue/queue-verifier.js';
 
 interface VerifyCommandOptions {
   gym: string;
@@ -19,6 +21,7 @@ interface VerifyCommandOptions {
   reruns?: number;
   parallelRuns?: number;
   out?: string;
+  queue?: string;
 }
 
 /** What verdict.json holds: the verdict plus where it came from. */
@@ -159,6 +162,7 @@ export function register(program: Command): void {
     .option('--reruns <count>', `reruns of the deciding tests in fix and test through the gym's filesCommand (default ${DEFAULT_RERUNS}; 0 for none)`, parseReruns)
     .option('--parallel-runs <count>', 'suite runs of one state at once: 2 runs each targeted rerun beside its full run (default: 2 when a core is free, else 1)', parseParallelRuns)
     .option('--out <file>', 'where to write the verdict (default <task>/verdict.json)')
+    .option('--queue <url>', 'verify on a `swe-mirror worker` through a Redis queue (redis://host:port); this command writes the verdict (docs/distributed.md)')
     .action(async (options: VerifyCommandOptions) => {
       const taskDirectory = path.resolve(options.task);
       const verdictPath = path.resolve(options.out ?? path.join(taskDirectory, 'verdict.json'));
@@ -168,6 +172,43 @@ export function register(program: Command): void {
       const test = await readTaskPatch(taskDirectory, 'test.patch', true);
       const fix = await readTaskPatch(taskDirectory, 'fix.patch', false);
       const loaded = await loadGymSpec(options.gym);
+      const repeats: Partial<Record<TestState, number>> = options.runs ? { test: options.runs, fix: options.runs } : {};
+      // Explicit full runs are the paper's behaviour: no targeted reruns on top unless asked for.
+      const reruns = options.reruns ?? (options.runs ? 0 : undefined);
+      const fixPatch: VerdictFile['fixPatch'] = fix === undefined ? 'inverse of mirror.patch' : 'given';
+      const writeVerdict = async (file: VerdictFile): Promise<void> => {
+        await writeFile(verdictPath, `${JSON.stringify(file, null, 2)}\n`);
+        printVerdictSummary(file, verdictPath);
+        process.exitCode = file.valid ? 0 : 1;
+      };
+      if (options.queue) {
+        // Nothing runs here: a worker prepares the gym from the job's files and verifies in its own sandbox.
+        await verifyThroughQueue({
+          location: parseQueueLocation(options.queue),
+          loaded,
+          taskName: path.basename(taskDirectory),
+          patches: { mirror: mirror as string, test: test as string, ...(fix === undefined ? {} : { fix }) },
+          options: { strict: options.strict ?? false, repeats, ...(reruns === undefined ? {} : { reruns }), ...(options.parallelRuns === undefined ? {} : { parallelRuns: options.parallelRuns }) },
+          onNotice: progress,
+          onResult: async (result) => {
+            const { tests, runs, ...summary } = result.verdict;
+            await writeVerdict({
+              ...summary,
+              gym: result.gym,
+              commit: result.commit,
+              task: taskDirectory,
+              strict: options.strict ?? false,
+              fixPatch,
+              runtime: `${result.runtime} on worker ${result.worker}`,
+              logDirectory: `${result.worker}:${result.logDirectory}`,
+              runs,
+              runCounts: result.runCounts,
+              tests,
+            });
+          },
+        });
+        return;
+      }
       const runtime = createLocalRuntime();
       const { missing } = await runtime.describeProtections();
       if (missing.length > 0) progress(`warning: sandbox protections missing: ${missing.join('; ')}`);
@@ -182,9 +223,6 @@ export function register(program: Command): void {
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const logDirectory = path.join(gym.directory, 'logs', 'verify', `${path.basename(taskDirectory)}-${stamp}`);
       const runCounts: VerdictFile['runCounts'] = [];
-      const repeats: Partial<Record<TestState, number>> = options.runs ? { test: options.runs, fix: options.runs } : {};
-      // Explicit full runs are the paper's behaviour: no targeted reruns on top unless asked for.
-      const reruns = options.reruns ?? (options.runs ? 0 : undefined);
       const onEvent = (event: VerifyEvent): void => {
         if (event.type === 'run-done') {
           runCounts.push({ passed: event.passed, failed: event.failed, skipped: event.skipped });
@@ -212,15 +250,13 @@ export function register(program: Command): void {
         commit: gym.commit,
         task: taskDirectory,
         strict: options.strict ?? false,
-        fixPatch: fix === undefined ? 'inverse of mirror.patch' : 'given',
+        fixPatch,
         runtime: runtime.name,
         logDirectory,
         runs,
         runCounts,
         tests,
       };
-      await writeFile(verdictPath, `${JSON.stringify(file, null, 2)}\n`);
-      printVerdictSummary(file, verdictPath);
-      process.exitCode = verdict.valid ? 0 : 1;
+      await writeVerdict(file);
     });
 }

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Job, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import { loadGymSpec } from '../config/load-gym-spec.js';
 import { SweMirrorError } from '../core/errors.js';
 import type { RemoteEvaluator } from '../evaluate/evaluate.js';
@@ -8,6 +8,7 @@ import type { InstanceEvaluation } from '../evaluate/evaluate-instance.js';
 import { putBlob } from './blob-store.js';
 import { assertQueueReachable, openRedis, type QueueLocation } from './connection.js';
 import { EVALUATE_JOB_SCHEMA_VERSION, EVALUATE_QUEUE_NAME, evaluateJobId, parseEvaluateJobResult, type EvaluateJobData, type EvaluateJobResult } from './evaluate-job.js';
+import { runJobToResult } from './job-wait.js';
 
 export interface QueueEvaluatorOptions {
   location: QueueLocation;
@@ -20,8 +21,6 @@ export interface QueueEvaluatorOptions {
   /** A connection notice (Redis gone, back). */
   onNotice?: (message: string) => void;
 }
-
-const DAY_SECONDS = 24 * 60 * 60;
 
 /**
  * `swe-mirror evaluate --queue`: each non-empty prediction becomes a job on the `evaluate` queue, carrying
@@ -68,22 +67,6 @@ export async function createQueueEvaluator(options: QueueEvaluatorOptions): Prom
     return found;
   };
 
-  const submit = async (id: string, data: EvaluateJobData): Promise<void> => {
-    const existing = await Job.fromId<EvaluateJobData, EvaluateJobResult>(queue, id);
-    if (existing) {
-      // A dead letter of an earlier run is tried again, as a rerun of a local evaluation would.
-      if ((await existing.getState()) === 'failed') await existing.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-      return;
-    }
-    await queue.add('evaluate', data, {
-      jobId: id,
-      attempts: options.attempts ?? 3,
-      backoff: { type: 'exponential', delay: options.backoffMs ?? 10_000 },
-      removeOnComplete: { age: 7 * DAY_SECONDS },
-      removeOnFail: false,
-    });
-  };
-
   return {
     concurrency: Math.max(1, options.maxInFlight ?? 64),
     async evaluate(input): Promise<InstanceEvaluation> {
@@ -98,34 +81,11 @@ export async function createQueueEvaluator(options: QueueEvaluatorOptions): Prom
         ...(input.baselineRuns === undefined ? {} : { baselineRuns: input.baselineRuns }),
       };
       const id = evaluateJobId(data);
-      await submit(id, data);
-      for (;;) {
-        // The state before the job: a job read first and completing in between would look completed without its result.
-        const state = await queue.getJobState(id);
-        const job = await Job.fromId<EvaluateJobData, EvaluateJobResult>(queue, id);
-        // Gone (a Redis restarted empty, a job removed by hand): enqueue it again; the report is written once anyway.
-        if (!job || state === 'unknown') {
-          await submit(id, data);
-          continue;
-        }
-        if (state === 'completed') {
-          const result = parseEvaluateJobResult(job.returnvalue);
-          if (!result) throw new SweMirrorError({ code: 'QUEUE_RESULT_UNREADABLE', kind: 'infrastructure', message: `job ${id} returned no readable result`, hint: 'Run the same command again: the job is then run again.' });
-          await mkdir(path.dirname(input.logPath), { recursive: true });
-          await writeFile(input.logPath, result.log);
-          await job.remove().catch(() => undefined);
-          return { ...result.evaluation, logPath: input.logPath };
-        }
-        if (state === 'failed') {
-          throw new SweMirrorError({
-            code: 'QUEUE_JOB_FAILED',
-            kind: 'infrastructure',
-            message: `job ${id} failed after ${job.attemptsMade} tries on ${job.processedBy ?? '?'}: ${job.failedReason ?? 'no reason'}`,
-            hint: 'See `swe-mirror status --queue <url>`; run the same command again to retry it.',
-          });
-        }
-        await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 250));
-      }
+      return runJobToResult(queue, 'evaluate', id, data, parseEvaluateJobResult, async (result) => {
+        await mkdir(path.dirname(input.logPath), { recursive: true });
+        await writeFile(input.logPath, result.log);
+        return { ...result.evaluation, logPath: input.logPath };
+      }, options);
     },
     async close() {
       await queue.close().catch(() => undefined);

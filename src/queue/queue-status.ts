@@ -1,11 +1,12 @@
 import { Queue, type Job } from 'bullmq';
 import { MIRROR_QUEUE_NAME, assertQueueReachable, openRedis, type QueueLocation } from './connection.js';
 import { EVALUATE_QUEUE_NAME, type EvaluateJobData } from './evaluate-job.js';
+import { VERIFY_QUEUE_NAME, type VerifyJobData } from './verify-job.js';
 import type { MirrorJobData } from './mirror-job.js';
 
 export interface DeadLetter {
   /** Which queue: a mirror job (`run --queue`) or an evaluation job (`evaluate --queue`). */
-  kind: 'mirror' | 'evaluate';
+  kind: 'mirror' | 'evaluate' | 'verify';
   jobId: string;
   instanceId: string;
   gym: string;
@@ -21,7 +22,7 @@ export interface DeadLetter {
 export interface QueueStatus {
   url: string;
   /** Each queue's full name (`<prefix>:<name>`) and its job counts. */
-  queues: Array<{ kind: 'mirror' | 'evaluate'; queue: string; counts: Record<string, number> }>;
+  queues: Array<{ kind: QueueKind; queue: string; counts: Record<string, number> }>;
   /** The counts summed over the queues. */
   counts: Record<string, number>;
   /** Failed jobs of every queue, newest first: the dead letters, with the reason of their last try. */
@@ -34,9 +35,11 @@ const COUNTED = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'fa
 const KINDS = [
   { kind: 'mirror', name: MIRROR_QUEUE_NAME },
   { kind: 'evaluate', name: EVALUATE_QUEUE_NAME },
+  { kind: 'verify', name: VERIFY_QUEUE_NAME },
 ] as const;
+type QueueKind = (typeof KINDS)[number]['kind'];
 
-function deadLetterOf(kind: 'mirror' | 'evaluate', job: Job): DeadLetter {
+function deadLetterOf(kind: QueueKind, job: Job): DeadLetter {
   const base = {
     kind,
     jobId: job.id ?? '?',
@@ -48,6 +51,10 @@ function deadLetterOf(kind: 'mirror' | 'evaluate', job: Job): DeadLetter {
   if (kind === 'evaluate') {
     const data = job.data as Partial<EvaluateJobData> | undefined;
     return { ...base, instanceId: data?.task?.instanceId ?? '?', gym: data?.task?.gym ?? '?', ...(data?.prediction ? { model: data.prediction.modelNameOrPath } : {}) };
+  }
+  if (kind === 'verify') {
+    const data = job.data as Partial<VerifyJobData> | undefined;
+    return { ...base, instanceId: data?.taskName ?? '?', gym: data?.gym?.name ?? '?' };
   }
   const data = job.data as Partial<MirrorJobData> | undefined;
   return { ...base, instanceId: data?.instanceId ?? '?', gym: data?.gym?.name ?? '?' };
@@ -84,7 +91,7 @@ export function renderQueueStatus(status: QueueStatus): string {
   if (status.deadLetters.length === 0) lines.push('dead letters: none');
   else lines.push(`dead letters (${status.counts.failed ?? status.deadLetters.length}):`);
   for (const letter of status.deadLetters) {
-    const what = letter.kind === 'evaluate' ? `evaluation of ${letter.instanceId} (${letter.model ?? '?'}, gym ${letter.gym})` : `${letter.instanceId} (gym ${letter.gym})`;
+    const what = letter.kind === 'evaluate' ? `evaluation of ${letter.instanceId} (${letter.model ?? '?'}, gym ${letter.gym})` : letter.kind === 'verify' ? `verification of task ${letter.instanceId} (gym ${letter.gym})` : `${letter.instanceId} (gym ${letter.gym})`;
     lines.push(`  ${what}, ${letter.attemptsMade} tries, failed ${letter.failedAt ?? '?'} on ${letter.worker ?? '?'}`);
     lines.push(`    ${letter.reason.split('\n')[0]}`);
   }

@@ -6,6 +6,8 @@ import { openRedis, MIRROR_QUEUE_NAME, type QueueLocation, assertQueueReachable 
 import type { MirrorJobData, MirrorJobResult } from './mirror-job.js';
 import { EVALUATE_QUEUE_NAME, type EvaluateJobData, type EvaluateJobResult } from './evaluate-job.js';
 import { processEvaluateJob } from './evaluate-processor.js';
+import { VERIFY_QUEUE_NAME, type VerifyJobData, type VerifyJobResult } from './verify-job.js';
+import { processVerifyJob } from './verify-processor.js';
 import { isUnrecoverable, processMirrorJob, type WorkerContext } from './mirror-processor.js';
 
 export interface StartWorkerOptions {
@@ -104,22 +106,45 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       maxStalledCount: 2,
     },
   );
-  // Typed loosely: only the log lines read the two kinds of return value.
-  for (const each of [worker, evaluator] as unknown as Array<Worker<unknown, { save?: { stage?: string }; evaluation?: { resolved?: boolean } } | undefined>>) {
+  // `swe-mirror verify --queue` jobs: test-bound too, on their own queue.
+  const verifier = new Worker<VerifyJobData, VerifyJobResult>(
+    VERIFY_QUEUE_NAME,
+    async (job: Job<VerifyJobData, VerifyJobResult>) => {
+      log(`start ${job.id} (attempt ${job.attemptsMade + 1})`);
+      try {
+        return await processVerifyJob(job.data, context, job.id ?? 'job');
+      } catch (error) {
+        if (isUnrecoverable(error)) throw new UnrecoverableError(describeError(error));
+        throw error;
+      }
+    },
+    {
+      connection: redis,
+      prefix: options.location.prefix,
+      name,
+      concurrency: options.concurrency ?? cores,
+      lockDuration: stallIntervalMs,
+      stalledInterval: stallIntervalMs,
+      maxStalledCount: 2,
+    },
+  );
+  // Typed loosely: only the log lines read the kinds of return value.
+  for (const each of [worker, evaluator, verifier] as unknown as Array<Worker<unknown, { save?: { stage?: string }; evaluation?: { resolved?: boolean }; verdict?: { valid?: boolean } } | undefined>>) {
     each.on('completed', (job) => {
       const value = job.returnvalue;
-      log(`done ${job.id}: ${value?.save?.stage ?? (value?.evaluation ? (value.evaluation.resolved ? 'resolved' : 'unresolved') : 'no result')}`);
+      const verdict = value?.verdict ? (value.verdict.valid ? 'valid' : 'invalid') : 'no result';
+      log(`done ${job.id}: ${value?.save?.stage ?? (value?.evaluation ? (value.evaluation.resolved ? 'resolved' : 'unresolved') : verdict)}`);
     });
     each.on('failed', (job, error) => log(`failed ${job?.id ?? '?'}: ${error.message.split('\n')[0]}`));
     each.on('error', (error) => {
       if (error.message !== lastError) log(`worker: ${error.message}`);
     });
   }
-  await Promise.all([worker.waitUntilReady(), evaluator.waitUntilReady()]);
+  await Promise.all([worker.waitUntilReady(), evaluator.waitUntilReady(), verifier.waitUntilReady()]);
   return {
     name,
     async close() {
-      await Promise.all([worker.close(), evaluator.close()]);
+      await Promise.all([worker.close(), evaluator.close(), verifier.close()]);
       redis.disconnect();
     },
   };
