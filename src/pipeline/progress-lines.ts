@@ -1,4 +1,4 @@
-import type { PipelineEvent, PipelineStage } from './events.js';
+import type { PipelineEvent, PipelineStage, QueueCounts } from './events.js';
 
 /** What a progress view knows about one stage. */
 export interface StageCounts {
@@ -27,6 +27,8 @@ export class ProgressCounts {
   /** This run's spend per stage: calls are counted against the stage that was running (stages run one after another). */
   readonly costByStage = new Map<PipelineStage, number>();
   private currentStage: PipelineStage | undefined;
+  /** The latest job counts of each queue a queue run reported, by queue name. */
+  readonly queues = new Map<string, QueueCounts>();
 
   /** Apply one event; `now` is injectable so the arithmetic is testable. */
   apply(event: PipelineEvent, now = Date.now()): StageCounts | undefined {
@@ -41,6 +43,10 @@ export class ProgressCounts {
     if (event.type === 'budget') {
       this.spentBeforeUsd = event.spentUsd;
       this.maxCostUsd = event.maxCostUsd;
+      return undefined;
+    }
+    if (event.type === 'queue-counts') {
+      this.queues.set(event.queue, event.counts);
       return undefined;
     }
     if (event.type === 'notice' || event.type === 'summary') return undefined;
@@ -160,6 +166,13 @@ export function formatUsageLine(progress: ProgressCounts, width: number): string
   const projected = projectRemainingCostUsd(progress);
   const left = projected === undefined ? '' : `  ~$${projected.toFixed(4)} to finish`;
   const line = `model   ${progress.modelCalls} calls${cached}  ${progress.tokens.toLocaleString('en-US')} tokens  $${spent.toFixed(4)}${cap} spent${earlier}${left}`;
+  return line.length <= width ? line : line.slice(0, Math.max(width, 1));
+}
+
+/** The queue line of the live view: each queue's waiting, active, delayed, done-not-yet-written and failed jobs. */
+export function formatQueueLine(queues: ReadonlyMap<string, QueueCounts>, width: number): string {
+  const parts = [...queues].map(([name, counts]) => `${name}: ${counts.waiting} waiting, ${counts.active} active${counts.delayed > 0 ? `, ${counts.delayed} retrying` : ''}, ${counts.completed} completed, ${counts.failed} failed`);
+  const line = `queue   ${parts.join(' · ')}`;
   return line.length <= width ? line : line.slice(0, Math.max(width, 1));
 }
 

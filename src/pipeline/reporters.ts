@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import { PIPELINE_STAGES, type PipelineEvent, type PipelineReporter, type PipelineStage } from './events.js';
-import { ProgressCounts, formatStageLine, formatUsageLine, wrapText } from './progress-lines.js';
+import { ProgressCounts, formatQueueLine, formatStageLine, formatUsageLine, wrapText } from './progress-lines.js';
 
 function describeEvent(event: PipelineEvent): string | undefined {
   switch (event.type) {
@@ -46,7 +46,8 @@ function columnsOf(stream: NodeJS.WriteStream): number {
 }
 
 /**
- * A live terminal view: one bar per stage (done / total, running, lost, failed, time or ETA, rate) and a model-usage line,
+ * A live terminal view: one bar per stage (done / total, running, lost, failed, time or ETA, rate), a model-usage line
+ * and, in a queue run, a line of the queues' job counts,
  * each laid out to the terminal's current width; failures are printed above the bars, wrapped, in full.
  */
 export function createLiveReporter(stream: NodeJS.WriteStream): PipelineReporter {
@@ -61,21 +62,30 @@ export function createLiveReporter(stream: NodeJS.WriteStream): PipelineReporter
   });
   const bars = new Map<PipelineStage, cliProgress.SingleBar>();
   let usageBar: cliProgress.SingleBar | undefined;
+  let queueBar: cliProgress.SingleBar | undefined;
   const redraw = () => {
     for (const stage of PIPELINE_STAGES) {
       const counts = progress.stages.get(stage);
       if (!counts) continue;
       if (!bars.has(stage)) {
         // Bars are created in stage order; the usage line is recreated so it stays last.
-        usageBar?.stop();
-        if (usageBar) multibar.remove(usageBar);
+        for (const bar of [usageBar, queueBar]) {
+          bar?.stop();
+          if (bar) multibar.remove(bar);
+        }
         usageBar = undefined;
+        queueBar = undefined;
         bars.set(stage, multibar.create(1, 0, { render: () => formatStageLine(stage, counts, { now: Date.now(), width: columnsOf(stream) }) }));
       }
       bars.get(stage)?.update(counts.done);
     }
     usageBar ??= multibar.create(1, 0, { render: () => formatUsageLine(progress, columnsOf(stream)) });
     usageBar.update(progress.modelCalls);
+    // A queue run's counts, last: shown from the first counts the coordinator reads.
+    if (progress.queues.size > 0) {
+      queueBar ??= multibar.create(1, 0, { render: () => formatQueueLine(progress.queues, columnsOf(stream)) });
+      queueBar.update(0);
+    }
   };
   return {
     onEvent(event) {

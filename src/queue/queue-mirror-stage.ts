@@ -105,6 +105,17 @@ export async function queueMirrorStage(input: QueueMirrorStageInput): Promise<{ 
     });
   };
 
+  // The queue's counts for the live view, sent when they change (never to decide anything: the jobs are read one by one).
+  let lastCounts = '';
+  const reportCounts = async (): Promise<void> => {
+    const read = (await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed')) as Record<string, number>;
+    const counts = { waiting: (read.waiting ?? 0) + (read.prioritized ?? 0), active: read.active ?? 0, delayed: read.delayed ?? 0, completed: read.completed ?? 0, failed: read.failed ?? 0 };
+    const text = JSON.stringify(counts);
+    if (text === lastCounts) return;
+    lastCounts = text;
+    reporter.onEvent({ type: 'queue-counts', queue: `${input.location.prefix}:${MIRROR_QUEUE_NAME}`, counts });
+  };
+
   /** Read one job back; true when it is finished (written, or left pending as a dead letter). */
   const settle = async (entry: InFlight): Promise<boolean> => {
     // The state first, then the job: read the other way round, a job that completes in between is
@@ -169,6 +180,7 @@ export async function queueMirrorStage(input: QueueMirrorStageInput): Promise<{ 
           }
         }),
       );
+      await reportCounts().catch(() => undefined);
       let settledCount = 0;
       for (const id of finished) {
         if (id === undefined) continue;
@@ -177,6 +189,7 @@ export async function queueMirrorStage(input: QueueMirrorStageInput): Promise<{ 
       }
       if (settledCount === 0) await new Promise((resolve) => setTimeout(resolve, input.pollIntervalMs ?? 250));
     }
+    await reportCounts().catch(() => undefined);
   } finally {
     await queue.close().catch(() => undefined);
     redis.disconnect();

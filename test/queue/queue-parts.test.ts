@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatModel, ChatRequest } from '../../src/core/model.js';
 import { RECORD_SCHEMA_VERSION, type SourcePR } from '../../src/core/records.js';
+import type { PipelineEvent } from '../../src/pipeline/events.js';
 import type { PreparedGym } from '../../src/gym/types.js';
 import { MIRROR_QUEUE_NAME, assertQueueReachable, parseQueueLocation } from '../../src/queue/connection.js';
 import { MIRROR_JOB_SCHEMA_VERSION, mirrorJobId, type MirrorJobData, type MirrorJobResult } from '../../src/queue/mirror-job.js';
@@ -170,6 +171,7 @@ describe.skipIf(!REDIS_IS_UP)('queue parts against a real Redis', { timeout: 120
     const connection = new Redis(location.url, { maxRetriesPerRequest: null });
     const queue = new Queue(MIRROR_QUEUE_NAME, { connection, prefix: backpressure.prefix });
     const seen: number[] = [];
+    const countEvents: Array<Extract<PipelineEvent, { type: 'queue-counts' }>> = [];
     // Each job, as it starts, counts what the coordinator has put in the queue and not yet taken back.
     const worker = new Worker<MirrorJobData, MirrorJobResult>(
       MIRROR_QUEUE_NAME,
@@ -190,10 +192,18 @@ describe.skipIf(!REDIS_IS_UP)('queue parts against a real Redis', { timeout: 120
         settings: { budget: jobData().budget, verify: jobData().verify, model: jobData().model, unsafeNoSandbox: false },
         maxInFlight: 3,
         pollIntervalMs: 10,
-        reporter: { onEvent: () => undefined, close: () => undefined },
+        reporter: { onEvent: (event) => event.type === 'queue-counts' && countEvents.push(event), close: () => undefined },
       });
       expect(result).toEqual({ verified: 0, leftPending: 0 });
       expect(seen).toHaveLength(12);
+      // The live view's queue line: the queue's counts as the coordinator read them, never more jobs than it keeps in flight.
+      expect(countEvents.length).toBeGreaterThan(0);
+      for (const event of countEvents) {
+        expect(event.queue).toBe('swe-mirror-backpressure:mirror');
+        expect(Object.values(event.counts).reduce((sum, count) => sum + count, 0)).toBeLessThanOrEqual(3);
+      }
+      // Read after the last result was written: nothing left in the queue.
+      expect(countEvents.at(-1)?.counts).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
       expect(Math.max(...seen)).toBeLessThanOrEqual(3);
       expect(store.candidatesAt('pending-mirror')).toHaveLength(0);
       expect((store.database.prepare('SELECT COUNT(*) AS count FROM attempts').get() as { count: number }).count).toBe(12);
