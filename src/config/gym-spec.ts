@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { REPORT_FORMATS } from '../core/tests.js';
 
@@ -29,8 +30,28 @@ export const dockerSettingsSchema = z
       .describe("The commit the image's workdir already holds (a dataset image's base commit), when the gym commit is another one: files the gym commit deletes relative to it are removed at prepare."),
     user: z.string().min(1).optional().describe("User installs and suite runs run as (name or uid[:gid]); default the image's user."),
     cpus: z.number().positive().optional().describe('CPU limit of one suite run, in CPUs (e.g. 2 or 0.5); default none.'),
+    mounts: z
+      .array(
+        z
+          .object({
+            source: z.string().regex(/^\/[^\0]*$/, 'an absolute host path').refine((value) => !value.split('/').includes('..'), 'no .. in the path').describe('Host directory or file (absolute).'),
+            target: z.string().regex(/^\/[^\0]*$/, 'an absolute path in the container').refine((value) => !value.split('/').includes('..'), 'no .. in the path').optional().describe('Where it shows in the container; default the same path.'),
+          })
+          .strict(),
+      )
+      .optional()
+      .describe("Host paths shown read-only in every container (installs, suite runs, pre-checks): an operator's convenience for toolchains (node, GOROOT, a rustup toolchain) the image lacks. Not the docker socket, home secrets or the gym's directories; the gym is then only as reproducible as those host paths."),
   })
-  .strict();
+  .strict()
+  .superRefine((settings, context) => {
+    for (const [index, mount] of (settings.mounts ?? []).entries()) {
+      const target = path.posix.normalize(mount.target ?? mount.source);
+      const workdir = path.posix.normalize(settings.workdir);
+      if (target === '/' || target === workdir || target.startsWith(`${workdir}/`) || workdir.startsWith(`${target}/`)) {
+        context.addIssue({ code: 'custom', path: ['mounts', index, 'target'], message: `must not be /, the workdir ${settings.workdir}, or inside or above it` });
+      }
+    }
+  });
 
 /** The gym spec: a repository whose test suite we can run, declared in YAML. */
 export const gymSpecSchema = z

@@ -39,6 +39,7 @@ export async function resolveGymRuntime(gym: Pick<PreparedGym, 'spec' | 'commit'
   if (!resolved) {
     // Loaded on first use: the Docker client is not paid for by local gyms.
     const { createDockerRuntime } = await import('../runtime/docker/docker-runtime.js');
+    const { checkHostMounts, toHostMounts } = await import('../runtime/docker/host-mounts.js');
     resolved = createDockerRuntime({
       image: gym.image,
       workdir: gym.spec.docker?.workdir ?? '/testbed',
@@ -46,6 +47,7 @@ export async function resolveGymRuntime(gym: Pick<PreparedGym, 'spec' | 'commit'
       baseRepository: gym.workdir,
       ...(gym.spec.docker?.user ? { user: gym.spec.docker.user } : {}),
       ...(gym.spec.docker?.cpus ? { cpus: gym.spec.docker.cpus } : {}),
+      ...(gym.spec.docker?.mounts ? { readOnlyMounts: checkHostMounts(toHostMounts(gym.spec.docker.mounts), [gym.workdir], `gym ${gym.spec.name}`) } : {}),
     });
     dockerRuntimes.set(key, resolved);
   }

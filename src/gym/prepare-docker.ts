@@ -29,6 +29,7 @@ export async function prepareDockerGymImage(
   const { createDockerClient, requireDockerEngine } = await import('../runtime/docker/client.js');
   const { ensureBaseImage } = await import('../runtime/docker/base-image.js');
   const { buildGymImage } = await import('../runtime/docker/gym-image.js');
+  const { checkHostMounts, toHostMounts } = await import('../runtime/docker/host-mounts.js');
   const { baseImageName, gymImageName } = await import('../runtime/docker/image-name.js');
   const { spec } = loaded;
   const client = createDockerClient();
@@ -52,6 +53,7 @@ export async function prepareDockerGymImage(
       workdir: containerWorkdir,
       deletions: (await listDeletedSinceImageCommit(workdir, spec.docker?.imageCommit, loaded.specPath)).map((file) => path.posix.join(containerWorkdir, file)),
       ...(spec.docker?.user ? { user: spec.docker.user } : {}),
+      ...(spec.docker?.mounts ? { readOnlyMounts: checkHostMounts(toHostMounts(spec.docker.mounts), [workdir, logDirectory], `Gym spec ${loaded.specPath}`) } : {}),
       install: spec.install,
       env: buildContainerEnvironment(spec.env, spec.unsetEnv),
       timeoutMs: Math.max(spec.timeLimitSeconds * 1000, INSTALL_MINIMUM_TIME_MS),

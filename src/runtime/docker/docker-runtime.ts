@@ -11,6 +11,7 @@ export { isContainerRuntime, type ContainerRuntime } from './container-runtime.j
 import { isLocalEngine } from './container-cgroup.js';
 import { REMOTE_PROCESS_LIMIT_MISSING, runContainer, type ContainerRun } from './run-container.js';
 import { listWorkingCopyChanges } from './working-copy-changes.js';
+import type { HostMount } from './host-mounts.js';
 
 const DEFAULT_PROCESS_LIMIT = 1024;
 
@@ -21,6 +22,8 @@ export interface DockerRuntimeOptions {
   workdir?: string;
   user?: string;
   cpus?: number;
+  /** Host paths shown read-only in every run (a gym's docker.mounts, already checked by checkHostMounts). */
+  readOnlyMounts?: HostMount[];
   /**
    * The commit the image's workdir holds. A layer shown at the workdir whose source is a git working copy then
    * contributes only what differs from this commit; without it, a layer's whole tree is copied in.
@@ -50,7 +53,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions): ContainerRun
         ...(isLocalEngine() ? ['process and thread limit (pids cgroup); a run that reaches it is stopped and labelled processLimitReached'] : ['process and thread limit (pids cgroup)']),
         ...(options.cpus ? [`CPU limit (${options.cpus} CPUs)`] : []),
         'all capabilities dropped, no-new-privileges',
-        'own pid, ipc, uts and mount namespaces; nothing of the host mounted',
+        ...(options.readOnlyMounts && options.readOnlyMounts.length > 0
+          ? [`own pid, ipc, uts and mount namespaces; of the host only the gym's read-only mounts (${options.readOnlyMounts.map((mount) => mount.source).join(', ')})`]
+          : ['own pid, ipc, uts and mount namespaces; nothing of the host mounted']),
         "only the gym's environment (no variable of swe-mirror's)",
         'wall-time limit (the container is killed)',
         'output size cap',
@@ -102,6 +107,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): ContainerRun
       env: runOptions.env ?? {},
       ...(options.user ? { user: options.user } : {}),
       ...(options.cpus ? { cpus: options.cpus } : {}),
+      ...(options.readOnlyMounts ? { readOnlyMounts: options.readOnlyMounts } : {}),
       timeoutMs: runOptions.timeoutMs,
       memoryBytes: runOptions.memoryBytes,
       processLimit: runOptions.processLimit ?? DEFAULT_PROCESS_LIMIT,

@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import type { ProcessResult } from '../../core/process.js';
 import { listTree, packFiles } from './archive.js';
 import { runContainer } from './run-container.js';
+import type { HostMount } from './host-mounts.js';
 
 /** Everything needed to turn a base image plus a host tree into a gym image: plain data, no gym types. */
 export interface GymImagePlan {
@@ -13,6 +14,8 @@ export interface GymImagePlan {
   deletions?: string[];
   workdir: string;
   user?: string;
+  /** Host paths shown read-only in every step's container (checked by checkHostMounts). */
+  readOnlyMounts?: HostMount[];
   install: string[];
   env: Record<string, string>;
   timeoutMs: number;
@@ -65,6 +68,7 @@ export async function buildGymImage(client: Docker, plan: GymImagePlan, hooks: G
       timeoutMs: plan.timeoutMs,
       memoryBytes: plan.memoryBytes,
       processLimit: INSTALL_PROCESS_LIMIT,
+      ...(plan.readOnlyMounts ? { readOnlyMounts: plan.readOnlyMounts } : {}),
       network: 'host',
       uploads: position === 0 ? [{ directory: '/', archive: () => packFiles(plan.hostTree, files, plan.workdir.replace(/^\/+/, '')) }] : [],
       deletions: position === 0 ? (plan.deletions ?? []) : [],

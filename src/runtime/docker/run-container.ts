@@ -4,6 +4,7 @@ import type { ProcessResult } from '../../core/process.js';
 import { DEFAULT_OUTPUT_LIMIT_BYTES, OutputCapture } from '../output-capture.js';
 import { readSingleFile } from './archive.js';
 import { findContainerProcessCounter, isLocalEngine } from './container-cgroup.js';
+import { toReadOnlyBinds, type HostMount } from './host-mounts.js';
 
 /** Label on every container swe-mirror creates, so leftovers of a killed swe-mirror can be found and removed. */
 export const CONTAINER_LABEL = 'swe-mirror.run';
@@ -44,6 +45,8 @@ export interface ContainerRun {
   deletions: string[];
   /** [staged, destination] pairs: after the deletions, each uploaded staged path replaces its destination. */
   replacements?: [string, string][];
+  /** Host paths shown read-only (checked by checkHostMounts; always bound :ro). */
+  readOnlyMounts?: HostMount[];
   /** Container paths read back after the run (regular files only). */
   collect: string[];
   outputLimitBytes?: number;
@@ -70,6 +73,7 @@ export async function runContainer(client: Docker, run: ContainerRun): Promise<P
     OpenStdin: false,
     HostConfig: {
       NetworkMode: run.network,
+      ...(run.readOnlyMounts && run.readOnlyMounts.length > 0 ? { Binds: toReadOnlyBinds(run.readOnlyMounts) } : {}),
       Memory: run.memoryBytes,
       // Equal to Memory: no swap beyond the limit.
       MemorySwap: run.memoryBytes,
