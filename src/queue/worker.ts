@@ -61,73 +61,36 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     testConcurrency: options.testConcurrency ?? cores,
   };
   const stallIntervalMs = options.stallIntervalMs ?? DEFAULT_STALL_INTERVAL_MS;
-  const worker = new Worker<MirrorJobData, MirrorJobResult>(
-    MIRROR_QUEUE_NAME,
-    async (job: Job<MirrorJobData, MirrorJobResult>) => {
-      log(`start ${job.id} (attempt ${job.attemptsMade + 1})`);
-      try {
-        return await processMirrorJob(job.data, context, job);
-      } catch (error) {
-        // A user error fails the same way every time: straight to the dead letters, with its fix.
-        if (isUnrecoverable(error)) throw new UnrecoverableError(describeError(error));
-        throw error;
-      }
-    },
-    {
-      connection: redis,
-      prefix: options.location.prefix,
-      name,
-      concurrency: options.concurrency ?? cores,
-      lockDuration: stallIntervalMs,
-      stalledInterval: stallIntervalMs,
-      // A job whose worker died twice is more likely to kill workers than to be unlucky.
-      maxStalledCount: 2,
-    },
-  );
+  /** One BullMQ worker per queue, all with the same lock and stall settings; user errors go straight to the dead letters. */
+  const startQueue = <Data, Result>(queueName: string, process: (job: Job<Data, Result>) => Promise<Result>): Worker<Data, Result> =>
+    new Worker<Data, Result>(
+      queueName,
+      async (job: Job<Data, Result>) => {
+        log(`start ${job.id} (attempt ${job.attemptsMade + 1})`);
+        try {
+          return await process(job);
+        } catch (error) {
+          // A user error fails the same way every time: straight to the dead letters, with its fix.
+          if (isUnrecoverable(error)) throw new UnrecoverableError(describeError(error));
+          throw error;
+        }
+      },
+      {
+        connection: redis,
+        prefix: options.location.prefix,
+        name,
+        concurrency: options.concurrency ?? cores,
+        lockDuration: stallIntervalMs,
+        stalledInterval: stallIntervalMs,
+        // A job whose worker died twice is more likely to kill workers than to be unlucky.
+        maxStalledCount: 2,
+      },
+    );
+  const worker = startQueue<MirrorJobData, MirrorJobResult>(MIRROR_QUEUE_NAME, (job) => processMirrorJob(job.data, context, job));
   // Test-bound evaluation jobs on their own queue, so they never wait behind model-bound mirror jobs.
-  const evaluator = new Worker<EvaluateJobData, EvaluateJobResult>(
-    EVALUATE_QUEUE_NAME,
-    async (job: Job<EvaluateJobData, EvaluateJobResult>) => {
-      log(`start ${job.id} (attempt ${job.attemptsMade + 1})`);
-      try {
-        return await processEvaluateJob(job.data, context, job.id ?? 'job');
-      } catch (error) {
-        if (isUnrecoverable(error)) throw new UnrecoverableError(describeError(error));
-        throw error;
-      }
-    },
-    {
-      connection: redis,
-      prefix: options.location.prefix,
-      name,
-      concurrency: options.concurrency ?? cores,
-      lockDuration: stallIntervalMs,
-      stalledInterval: stallIntervalMs,
-      maxStalledCount: 2,
-    },
-  );
+  const evaluator = startQueue<EvaluateJobData, EvaluateJobResult>(EVALUATE_QUEUE_NAME, (job) => processEvaluateJob(job.data, context, job.id ?? 'job'));
   // `swe-mirror verify --queue` jobs: test-bound too, on their own queue.
-  const verifier = new Worker<VerifyJobData, VerifyJobResult>(
-    VERIFY_QUEUE_NAME,
-    async (job: Job<VerifyJobData, VerifyJobResult>) => {
-      log(`start ${job.id} (attempt ${job.attemptsMade + 1})`);
-      try {
-        return await processVerifyJob(job.data, context, job.id ?? 'job');
-      } catch (error) {
-        if (isUnrecoverable(error)) throw new UnrecoverableError(describeError(error));
-        throw error;
-      }
-    },
-    {
-      connection: redis,
-      prefix: options.location.prefix,
-      name,
-      concurrency: options.concurrency ?? cores,
-      lockDuration: stallIntervalMs,
-      stalledInterval: stallIntervalMs,
-      maxStalledCount: 2,
-    },
-  );
+  const verifier = startQueue<VerifyJobData, VerifyJobResult>(VERIFY_QUEUE_NAME, (job) => processVerifyJob(job.data, context, job.id ?? 'job'));
   // Typed loosely: only the log lines read the kinds of return value.
   for (const each of [worker, evaluator, verifier] as unknown as Array<Worker<unknown, { save?: { stage?: string }; evaluation?: { resolved?: boolean }; verdict?: { valid?: boolean } } | undefined>>) {
     each.on('completed', (job) => {
