@@ -5,7 +5,6 @@
 // ÷ the same suite through the local sandbox: ≤ 1.5. (3) verify of the fixture's valid task through docker ÷ through
 // the local sandbox, same gym: ≤ 1.3. Needs a Docker engine (DOCKER_HOST) holding swe-mirror-test/bookworm-python:1.
 // Run with: node --import tsx bench/docker-runtime.ts
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -22,33 +21,13 @@ import { createDockerClient, isDockerEngineAvailable } from '../src/runtime/dock
 import { createLocalRuntime } from '../src/runtime/local.js';
 import { verifyTask } from '../src/verify/verify-task.js';
 import { recordFigure } from './support/figures.js';
+import { bareSuiteRun, timed } from './support/timing.js';
 
 const REPEATS = 7;
 const VERIFY_REPEATS = 3;
 const FIXTURE = fileURLToPath(new URL('../test/fixtures/gyms/python-pytest', import.meta.url));
 const DOCKER_SPEC = fileURLToPath(new URL('../test/runtime/docker-fixtures/python-pytest.yaml', import.meta.url));
 const runtime = createLocalRuntime({ sandbox: 'bwrap' });
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((left, right) => left - right);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
-async function timed(action: () => unknown | Promise<unknown>, repeats = REPEATS): Promise<number> {
-  const timings: number[] = [];
-  for (let round = 0; round < repeats; round += 1) {
-    const startedAt = performance.now();
-    await action();
-    timings.push(performance.now() - startedAt);
-  }
-  return median(timings);
-}
-
-function bare(gym: PreparedGym, workdir: string): void {
-  const result = spawnSync('bash', ['-c', gym.spec.test.command], { cwd: workdir, stdio: 'ignore', env: { ...process.env, ...gymRunOptions(gym, workdir, { ...runtime, mountsLayers: false }).env } });
-  if (result.status === null) throw new Error('the bare suite run did not finish');
-}
 
 if (!(await isDockerEngineAvailable())) {
   process.stdout.write(`docker-runtime: skipped (no Docker engine answers at ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'})\n`);
@@ -64,10 +43,10 @@ try {
   const dockerCopy = await leaseWorkingCopy(docker);
   const containers = await resolveGymRuntime(docker, runtime);
   const options = gymRunOptions(docker, dockerCopy.workdir, containers);
-  const overhead = await timed(() => containers.run(['true'], { ...options, collect: ['/testbed/report.xml'] }));
-  const bareSuite = await timed(() => bare(local, localCopy.workdir), 5);
-  const sandboxedSuite = await timed(() => runSuite(local, { runtime, workdir: localCopy.workdir }));
-  const dockerSuite = await timed(() => runSuite(docker as PreparedGym, { runtime, workdir: dockerCopy.workdir }));
+  const overhead = await timed(() => containers.run(['true'], { ...options, collect: ['/testbed/report.xml'] }), REPEATS);
+  const bareSuite = await timed(() => bareSuiteRun(local, localCopy.workdir, runtime), 5);
+  const sandboxedSuite = await timed(() => runSuite(local, { runtime, workdir: localCopy.workdir }), REPEATS);
+  const dockerSuite = await timed(() => runSuite(docker as PreparedGym, { runtime, workdir: dockerCopy.workdir }), REPEATS);
   await localCopy.release();
   await dockerCopy.release();
   const read = (name: string): string => readFileSync(path.join(FIXTURE, 'tasks', 'valid', name), 'utf8');

@@ -14,36 +14,15 @@ import { loadGymSpec } from '../src/config/load-gym-spec.js';
 import { gymRunOptions } from '../src/gym/gym-environment.js';
 import { prepareGym } from '../src/gym/prepare.js';
 import { runSuite } from '../src/gym/run-suite.js';
-import type { PreparedGym } from '../src/gym/types.js';
 import { leaseWorkingCopy } from '../src/gym/working-copies.js';
 import { createLocalRuntime } from '../src/runtime/local.js';
 import { recordFigure } from './support/figures.js';
+import { bareSuiteRun, timed } from './support/timing.js';
 
 const REPEATS = 9;
 const PYTHON_GYM = fileURLToPath(new URL('../test/fixtures/gyms/python-pytest/gym.yaml', import.meta.url));
 const DAYJS = process.env.SWE_MIRROR_BENCH_DAYJS ?? '/tmp/dayjs';
 const runtime = createLocalRuntime({ sandbox: 'bwrap' });
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((left, right) => left - right);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
-async function timed(action: () => unknown | Promise<unknown>, repeats = REPEATS): Promise<number> {
-  const timings: number[] = [];
-  for (let round = 0; round < repeats; round += 1) {
-    const startedAt = performance.now();
-    await action();
-    timings.push(performance.now() - startedAt);
-  }
-  return median(timings);
-}
-
-function bare(gym: PreparedGym, workdir: string, command: string): void {
-  const result = spawnSync('bash', ['-c', command], { cwd: workdir, stdio: 'ignore', env: { ...process.env, ...gymRunOptions(gym, workdir, { ...runtime, mountsLayers: false }).env } });
-  if (result.status === null) throw new Error(`bare run of ${command} did not finish`);
-}
 
 const dataDirectory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-bench-isolation-'));
 const lines: string[] = [];
@@ -51,9 +30,9 @@ try {
   const gym = await prepareGym(await loadGymSpec(PYTHON_GYM), { dataDirectory, runtime, baselineRuns: 1 });
   const lease = await leaseWorkingCopy(gym);
   const options = gymRunOptions(gym, lease.workdir, runtime);
-  const sandboxedTrue = await timed(() => runtime.run(['true'], options));
-  const directTrue = await timed(() => spawnSync('true'));
-  const suite = await timed(() => bare(gym, lease.workdir, gym.spec.test.command), 5);
+  const sandboxedTrue = await timed(() => runtime.run(['true'], options), REPEATS);
+  const directTrue = await timed(() => spawnSync('true'), REPEATS);
+  const suite = await timed(() => bareSuiteRun(gym, lease.workdir, runtime), 5);
   await lease.release();
   const setup = sandboxedTrue - directTrue;
   const ratio = setup / suite;
@@ -90,8 +69,8 @@ try {
     const dayjs = await prepareGym(await loadGymSpec(specPath), { dataDirectory, runtime, baselineRuns: 1 });
     const copy = await leaseWorkingCopy(dayjs);
     // Direct: the runner in the working copy, its cache (in the host's /tmp) warmed by one run first.
-    bare(dayjs, copy.workdir, command);
-    const direct = await timed(() => bare(dayjs, copy.workdir, command), 3);
+    bareSuiteRun(dayjs, copy.workdir, runtime, command);
+    const direct = await timed(() => bareSuiteRun(dayjs, copy.workdir, runtime, command), 3);
     const sandboxed = await timed(() => runSuite(dayjs, { runtime, workdir: copy.workdir }), 3);
     const check = await runSuite(dayjs, { runtime, workdir: copy.workdir });
     await copy.release();

@@ -11,16 +11,11 @@ import { prepareGym } from '../src/gym/prepare.js';
 import { resetWorkingCopy } from '../src/gym/reset.js';
 import { createLocalRuntime } from '../src/runtime/local.js';
 import { recordFigure } from './support/figures.js';
+import { median } from './support/timing.js';
 
 const FILE_COUNT = 5000;
 const REPEATS = 10;
 const GYM_SPEC = fileURLToPath(new URL('../test/fixtures/gyms/python-pytest/gym.yaml', import.meta.url));
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((left, right) => left - right);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
 
 async function dirty(directory: string, round: number, tracked: string[]): Promise<void> {
   for (let index = 0; index < 25; index += 1) {
