@@ -43,6 +43,23 @@ export function openRedis(location: QueueLocation, onError?: (error: Error) => v
   return redis;
 }
 
+/**
+ * A coordinator's connection: like openRedis, and `notice` is told once when the queue goes away (the work
+ * pauses, nothing is lost) and once when it is back, not at every reconnection attempt.
+ */
+export function openCoordinatorRedis(location: QueueLocation, notice: (message: string) => void): Redis {
+  let isDisconnected = false;
+  const redis = openRedis(location, (error) => {
+    if (!isDisconnected) notice(`queue ${location.url} unreachable (${error.message}): waiting for it to come back; nothing is lost`);
+    isDisconnected = true;
+  });
+  redis.on('ready', () => {
+    if (isDisconnected) notice(`queue ${location.url} is back`);
+    isDisconnected = false;
+  });
+  return redis;
+}
+
 /** Fail fast, with a fix, when nothing answers at the queue's URL (QUEUE_UNREACHABLE, an infrastructure error). */
 export async function assertQueueReachable(location: QueueLocation, timeoutMs = 5_000): Promise<void> {
   const probe = new Redis(location.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });

@@ -6,7 +6,7 @@ import { SweMirrorError } from '../core/errors.js';
 import type { RemoteEvaluator } from '../evaluate/evaluate.js';
 import type { InstanceEvaluation } from '../evaluate/evaluate-instance.js';
 import { putBlob } from './blob-store.js';
-import { assertQueueReachable, openRedis, type QueueLocation } from './connection.js';
+import { assertQueueReachable, openCoordinatorRedis, type QueueLocation } from './connection.js';
 import { EVALUATE_JOB_SCHEMA_VERSION, EVALUATE_QUEUE_NAME, evaluateJobId, parseEvaluateJobResult, type EvaluateJobData, type EvaluateJobResult } from './evaluate-job.js';
 import { runJobToResult } from './job-wait.js';
 
@@ -31,15 +31,7 @@ export interface QueueEvaluatorOptions {
 export async function createQueueEvaluator(options: QueueEvaluatorOptions): Promise<RemoteEvaluator & { close(): Promise<void> }> {
   await assertQueueReachable(options.location);
   const notice = options.onNotice ?? (() => undefined);
-  let isDisconnected = false;
-  const redis = openRedis(options.location, (error) => {
-    if (!isDisconnected) notice(`queue ${options.location.url} unreachable (${error.message}): waiting for it to come back; nothing is lost`);
-    isDisconnected = true;
-  });
-  redis.on('ready', () => {
-    if (isDisconnected) notice(`queue ${options.location.url} is back`);
-    isDisconnected = false;
-  });
+  const redis = openCoordinatorRedis(options.location, notice);
   const queue = new Queue<EvaluateJobData, EvaluateJobResult>(EVALUATE_QUEUE_NAME, { connection: redis, prefix: options.location.prefix });
   const gymFiles = new Map<string, Promise<{ specBlob: string; bundleBlob: string }>>();
 

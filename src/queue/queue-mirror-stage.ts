@@ -4,7 +4,7 @@ import type { PreparedGym } from '../gym/types.js';
 import type { PipelineReporter } from '../pipeline/events.js';
 import { describeMirrorSave, instanceIdFor, pendingMirrorCandidates } from '../pipeline/mirror-stage.js';
 import type { StoredCandidate, Store } from '../store/store.js';
-import { MIRROR_QUEUE_NAME, openRedis, type QueueLocation } from './connection.js';
+import { MIRROR_QUEUE_NAME, openCoordinatorRedis, type QueueLocation } from './connection.js';
 import { MIRROR_JOB_SCHEMA_VERSION, mirrorJobId, parseMirrorJobResult, type MirrorJobData, type MirrorJobResult } from './mirror-job.js';
 
 /** The parts of a mirror job that come from the run's config, the same for every candidate. */
@@ -71,15 +71,7 @@ export async function queueMirrorStage(input: QueueMirrorStageInput): Promise<{ 
   const { store, reporter } = input;
   const pending = pendingMirrorCandidates(store, input.gyms, input.maxCandidatesPerGym);
   reporter.onEvent({ type: 'stage-start', stage: 'mirror', total: pending.length });
-  let isDisconnected = false;
-  const redis = openRedis(input.location, (error) => {
-    if (!isDisconnected) reporter.onEvent({ type: 'notice', message: `queue ${input.location.url} unreachable (${error.message}): waiting for it to come back; nothing is lost` });
-    isDisconnected = true;
-  });
-  redis.on('ready', () => {
-    if (isDisconnected) reporter.onEvent({ type: 'notice', message: `queue ${input.location.url} is back` });
-    isDisconnected = false;
-  });
+  const redis = openCoordinatorRedis(input.location, (message) => reporter.onEvent({ type: 'notice', message }));
   const queue = new Queue<MirrorJobData, MirrorJobResult>(MIRROR_QUEUE_NAME, { connection: redis, prefix: input.location.prefix });
   const maxInFlight = Math.max(1, input.maxInFlight ?? 64);
   const attempts = input.attempts ?? 3;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import type { LoadedGymSpec } from '../config/load-gym-spec.js';
 import { putBlob } from './blob-store.js';
-import { assertQueueReachable, openRedis, type QueueLocation } from './connection.js';
+import { assertQueueReachable, openCoordinatorRedis, openRedis, type QueueLocation } from './connection.js';
 import { packDirectory } from './gym-pack.js';
 import { runJobToResult, type JobSubmitOptions } from './job-wait.js';
 import { VERIFY_JOB_SCHEMA_VERSION, VERIFY_QUEUE_NAME, parseVerifyJobResult, verifyJobId, type VerifyJobData, type VerifyJobResult } from './verify-job.js';
@@ -48,15 +48,7 @@ async function publishGym(redis: ReturnType<typeof openRedis>, prefix: string, l
 export async function verifyThroughQueue(input: QueueVerifyInput): Promise<VerifyJobResult> {
   await assertQueueReachable(input.location);
   const notice = input.onNotice ?? (() => undefined);
-  let isDisconnected = false;
-  const redis = openRedis(input.location, (error) => {
-    if (!isDisconnected) notice(`queue ${input.location.url} unreachable (${error.message}): waiting for it to come back; nothing is lost`);
-    isDisconnected = true;
-  });
-  redis.on('ready', () => {
-    if (isDisconnected) notice(`queue ${input.location.url} is back`);
-    isDisconnected = false;
-  });
+  const redis = openCoordinatorRedis(input.location, notice);
   const queue = new Queue<VerifyJobData, VerifyJobResult>(VERIFY_QUEUE_NAME, { connection: redis, prefix: input.location.prefix });
   try {
     const data: VerifyJobData = {
