@@ -3,7 +3,7 @@
 // copy the working copy's changes in, start, exec, copy the report out, remove: a docker run of `true` with the
 // gym's run options) ÷ a bare local suite run: reported; target ≤ 1.0 s absolute. (2) A suite run through docker
 // ÷ the same suite through the local sandbox: ≤ 1.5. (3) verify of the fixture's valid task through docker ÷ through
-// the local sandbox, same gym: ≤ 1.3. Needs a Docker engine (DOCKER_HOST) holding swe-mirror-test/bookworm-python:1.
+// the local sandbox, same gym: ≤ 1.3. Needs a Docker engine (DOCKER_HOST) holding swe-mirror-test/bookworm-python:2.
 // Run with: node --import tsx bench/docker-runtime.ts
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { createDockerClient, isDockerEngineAvailable } from '../../src/runtime/docker/client.js';
 import { hasImage } from '../../src/runtime/docker/base-image.js';
 
-export const TEST_BASE_IMAGE = 'swe-mirror-test/bookworm-python:1';
+export const TEST_BASE_IMAGE = 'swe-mirror-test/bookworm-python:2';
 const BUILD_TIMEOUT_MS = 10 * 60 * 1000;
 
 /** Whether tests can run; when not, says so once on stderr with how to start an engine. */
@@ -23,7 +23,7 @@ export async function isDockerTestable(): Promise<boolean> {
 /** The base image, built with mmdebstrap when the engine does not hold it yet (one to two minutes, once). */
 export async function ensureTestBaseImage(): Promise<string> {
   if (await hasImage(createDockerClient(), TEST_BASE_IMAGE)) return TEST_BASE_IMAGE;
-  const script = `set -o pipefail; mmdebstrap --quiet --variant=minbase --include=python3,python3-pytest,git bookworm - http://deb.debian.org/debian | docker import - ${TEST_BASE_IMAGE}`;
+  const script = `set -o pipefail; mmdebstrap --quiet --variant=minbase --include=python3,python3-pytest,git,gcc,libc6-dev bookworm - http://deb.debian.org/debian | docker import - ${TEST_BASE_IMAGE}`;
   try {
     execFileSync('bash', ['-c', script], { stdio: ['ignore', 'ignore', 'inherit'], timeout: BUILD_TIMEOUT_MS });
   } catch (cause) {
