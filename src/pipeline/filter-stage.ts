@@ -1,7 +1,6 @@
-import pLimit from 'p-limit';
 import type { BudgetGuard } from '../budget/budget-guard.js';
+import { forEachWithinBudget } from '../budget/budgeted-items.js';
 import type { ChatModel } from '../core/model.js';
-import { describeError } from '../core/errors.js';
 import type { PreparedGym } from '../gym/types.js';
 import { readGymContext, type GymContext } from '../sources/gym-context.js';
 import { judgeMirrorability } from '../sources/llm-filter.js';
@@ -29,34 +28,26 @@ export async function filterStage(input: {
     contexts.set(gym.spec.name, cached);
     return cached;
   };
-  const limit = pLimit(input.concurrency);
   let kept = 0;
-  let leftPending = 0;
-  await Promise.all(
-    pending.map((candidate) =>
-      limit(async () => {
-        if (input.budget && !input.budget.canStart(candidate.gym)) {
-          leftPending += 1;
-          return;
-        }
-        // The instance id the mirror stage will use too, so one candidate has one name in every event.
-        const item = instanceIdFor(candidate.gym, candidate.source);
-        reporter.onEvent({ type: 'item-start', stage: 'filter', item });
-        const gym = input.gyms.get(candidate.gym) as PreparedGym;
-        try {
-          const model = modelForCandidate(input.model, store, reporter, candidate.id, input.budget ? { guard: input.budget, gym: candidate.gym } : undefined);
-          const verdict = await judgeMirrorability(model, candidate.source, await contextOf(gym));
-          store.saveLlmVerdict(candidate.id, { ...verdict, ...(verdict.kept ? {} : { rule: verdict.error ? 'unparseable-answer' : 'not-mirrorable' }) });
-          if (verdict.kept) kept += 1;
-          reporter.onEvent({ type: 'item-done', stage: 'filter', item, outcome: verdict.kept ? 'ok' : 'lost', detail: verdict.reason.slice(0, 120) });
-        } catch (error) {
-          // Left pending: an infrastructure failure (model down) is retried by the next run.
-          leftPending += 1;
-          reporter.onEvent({ type: 'item-done', stage: 'filter', item, outcome: 'failed', detail: describeError(error) });
-        }
-      }),
-    ),
-  );
+  const { leftPending } = await forEachWithinBudget({
+    stage: 'filter',
+    items: pending,
+    concurrency: input.concurrency,
+    reporter,
+    budget: input.budget,
+    gymOf: (candidate) => candidate.gym,
+    // The instance id the mirror stage will use too, so one candidate has one name in every event.
+    nameOf: (candidate) => instanceIdFor(candidate.gym, candidate.source),
+    // A thrown error (model down) leaves the candidate pending: the next run retries it.
+    work: async (candidate) => {
+      const gym = input.gyms.get(candidate.gym) as PreparedGym;
+      const model = modelForCandidate(input.model, store, reporter, candidate.id, input.budget ? { guard: input.budget, gym: candidate.gym } : undefined);
+      const verdict = await judgeMirrorability(model, candidate.source, await contextOf(gym));
+      store.saveLlmVerdict(candidate.id, { ...verdict, ...(verdict.kept ? {} : { rule: verdict.error ? 'unparseable-answer' : 'not-mirrorable' }) });
+      if (verdict.kept) kept += 1;
+      return { outcome: verdict.kept ? 'ok' : 'lost', detail: verdict.reason.slice(0, 120) };
+    },
+  });
   reporter.onEvent({ type: 'stage-done', stage: 'filter', summary: `${kept}/${pending.length} judged mirrorable${leftPending > 0 ? `, ${leftPending} left pending` : ''}` });
   return { kept, leftPending };
 }

@@ -1,8 +1,7 @@
-import pLimit from 'p-limit';
 import path from 'node:path';
 import type { BudgetGuard } from '../budget/budget-guard.js';
+import { forEachWithinBudget } from '../budget/budgeted-items.js';
 import type { ChatModel } from '../core/model.js';
-import { describeError } from '../core/errors.js';
 import type { Runtime } from '../core/process.js';
 import { RECORD_SCHEMA_VERSION, type Task } from '../core/records.js';
 import { leaseWorkingCopy, type WorkingCopyLease } from '../gym/working-copies.js';
@@ -141,53 +140,46 @@ export async function mirrorStage(input: {
   const { store, reporter } = input;
   const pending = pendingMirrorCandidates(store, input.gyms, input.maxCandidatesPerGym);
   reporter.onEvent({ type: 'stage-start', stage: 'mirror', total: pending.length });
-  const limit = pLimit(input.concurrency);
   let verified = 0;
-  let leftPending = 0;
-  await Promise.all(
-    pending.map((candidate) =>
-      limit(async () => {
-        if (input.budget && !input.budget.canStart(candidate.gym)) {
-          leftPending += 1;
-          return;
-        }
-        const item = instanceIdFor(candidate.gym, candidate.source);
-        reporter.onEvent({ type: 'item-start', stage: 'mirror', item });
-        const gym = input.gyms.get(candidate.gym) as PreparedGym;
-        let lease: WorkingCopyLease | undefined;
-        try {
-          // One candidate per working copy at a time, leased across processes too.
-          lease = await leaseWorkingCopy(gym);
-          const workdir = lease.workdir;
-          const model = modelForCandidate(input.model, store, reporter, candidate.id, input.budget ? { guard: input.budget, gym: candidate.gym } : undefined);
-          const outcome = await mirrorCandidate({
-            gym,
-            source: candidate.source,
-            model,
-            runtime: input.runtime,
-            workdir,
-            budget: { retriesPerStep: input.retriesPerStep, samples: input.samples, ...(input.temperature === undefined ? {} : { temperature: input.temperature }) },
-            logDirectory: path.join(input.logDirectory, item),
-            verifyOptions: input.verify,
-            // Continue an attempt that infrastructure trouble stopped in an earlier run; keep this one's if it stops too.
-            ...resumeOptions(store, candidate.id),
-          });
-          const save = planMirrorSave(gym, candidate, outcome, input.model.id);
-          const budgetHit = input.budget?.hitOf(candidate.id);
-          if (budgetHit && save.stage !== 'verified') save.lossRule = budgetHit.rule;
-          store.saveMirrorOutcome(candidate.id, save);
-          if (save.stage === 'verified') verified += 1;
-          reporter.onEvent({ type: 'item-done', stage: 'mirror', item, ...describeMirrorSave(save) });
-        } catch (error) {
-          // Infrastructure trouble (model unreachable, disk): left pending for the next run.
-          leftPending += 1;
-          reporter.onEvent({ type: 'item-done', stage: 'mirror', item, outcome: 'failed', detail: describeError(error) });
-        } finally {
-          await lease?.release().catch(() => undefined);
-        }
-      }),
-    ),
-  );
+  const { leftPending } = await forEachWithinBudget({
+    stage: 'mirror',
+    items: pending,
+    concurrency: input.concurrency,
+    reporter,
+    budget: input.budget,
+    gymOf: (candidate) => candidate.gym,
+    nameOf: (candidate) => instanceIdFor(candidate.gym, candidate.source),
+    // A thrown error (model unreachable, disk) leaves the candidate pending for the next run.
+    work: async (candidate, item) => {
+      const gym = input.gyms.get(candidate.gym) as PreparedGym;
+      let lease: WorkingCopyLease | undefined;
+      try {
+        // One candidate per working copy at a time, leased across processes too.
+        lease = await leaseWorkingCopy(gym);
+        const model = modelForCandidate(input.model, store, reporter, candidate.id, input.budget ? { guard: input.budget, gym: candidate.gym } : undefined);
+        const outcome = await mirrorCandidate({
+          gym,
+          source: candidate.source,
+          model,
+          runtime: input.runtime,
+          workdir: lease.workdir,
+          budget: { retriesPerStep: input.retriesPerStep, samples: input.samples, ...(input.temperature === undefined ? {} : { temperature: input.temperature }) },
+          logDirectory: path.join(input.logDirectory, item),
+          verifyOptions: input.verify,
+          // Continue an attempt that infrastructure trouble stopped in an earlier run; keep this one's if it stops too.
+          ...resumeOptions(store, candidate.id),
+        });
+        const save = planMirrorSave(gym, candidate, outcome, input.model.id);
+        const budgetHit = input.budget?.hitOf(candidate.id);
+        if (budgetHit && save.stage !== 'verified') save.lossRule = budgetHit.rule;
+        store.saveMirrorOutcome(candidate.id, save);
+        if (save.stage === 'verified') verified += 1;
+        return describeMirrorSave(save);
+      } finally {
+        await lease?.release().catch(() => undefined);
+      }
+    },
+  });
   reporter.onEvent({ type: 'stage-done', stage: 'mirror', summary: `${verified}/${pending.length} verified${leftPending > 0 ? `, ${leftPending} left pending` : ''}` });
   return { verified, leftPending };
 }
