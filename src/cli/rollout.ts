@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { createOpenAiAgentModel } from '../agent/openai-agent-model.js';
-import { rollout } from '../agent/rollout.js';
+import { rollout, type RemoteRollout } from '../agent/rollout.js';
 import { SweMirrorError } from '../core/errors.js';
 import { decideSandbox } from '../pipeline/sandbox-policy.js';
+import { parseQueueLocation } from '../queue/connection.js';
+import { parsePositiveNumber } from '../queue/queue-flags.js';
+import { createQueueRollout } from '../queue/queue-rollout.js';
 import { createLocalRuntime } from '../runtime/local.js';
 
 interface RolloutCommandOptions {
@@ -21,6 +24,25 @@ interface RolloutCommandOptions {
   dataDir?: string;
   instanceIds?: string[];
   unsafeNoSandbox?: boolean;
+  queue?: string;
+  maxInFlight?: string;
+  modelRate?: string;
+}
+
+/** With --queue the workers run the episodes: refuse the flags that only mean something where they run, and the queue flags without --queue. */
+function checkQueueFlags(options: RolloutCommandOptions, command: Command): void {
+  const refuse = (message: string, hint: string): never => {
+    throw new SweMirrorError({ code: 'CLI_INVALID_OPTION', kind: 'user', message, hint });
+  };
+  if (!options.queue) {
+    for (const [value, flag] of [[options.maxInFlight, '--max-in-flight'], [options.modelRate, '--model-rate']] as const) {
+      if (value !== undefined) refuse(`${flag} works only with --queue.`, `Add --queue redis://host:port to run the episodes on \`swe-mirror worker\`s, or drop ${flag}.`);
+    }
+    return;
+  }
+  if (command.getOptionValueSource('workers') === 'cli') refuse('--workers cannot be combined with --queue: the episodes run on the workers.', 'Bound the episodes in flight with --max-in-flight, and each worker with its own `swe-mirror worker --concurrency`.');
+  if (options.unsafeNoSandbox) refuse('--unsafe-no-sandbox cannot be combined with --queue: each worker decides its own sandbox.', 'Pass --unsafe-no-sandbox to `swe-mirror worker` on the machines that may run without one.');
+  if (options.dataDir) refuse('--data-dir cannot be combined with --queue: the gyms are prepared on the workers.', 'Give each worker its own `swe-mirror worker --data-dir`.');
 }
 
 function parseNumber(flag: string, isInteger: boolean) {
@@ -53,20 +75,33 @@ export function register(program: Command): void {
     .option('--data-dir <directory>', 'where gyms and agent repositories live')
     .option('--instance-ids <ids...>', 'only these tasks')
     .option('--unsafe-no-sandbox', "run even without a sandbox (bubblewrap): the model's commands then run unconfined, with your network and files; recorded in every trajectory")
-    .action(async (options: RolloutCommandOptions) => {
+    .option('--queue <url>', 'run the episodes on `swe-mirror worker`s through a Redis queue (redis://host:port); this command appends the trajectories (docs/distributed.md)')
+    .option('--max-in-flight <n>', 'with --queue: episodes enqueued and not yet written back, at most (default 64)')
+    .option('--model-rate <per-minute>', 'with --queue: model requests a minute across all workers')
+    .action(async (options: RolloutCommandOptions, command: Command) => {
+      checkQueueFlags(options, command);
       const [provider, ...rest] = options.model.split(':');
       const name = rest.join(':');
       if (provider !== 'openai' || name === '') {
         throw new SweMirrorError({ code: 'ROLLOUT_MODEL_UNSUPPORTED', kind: 'user', message: `--model ${options.model}: rollouts need native tool calling on an OpenAI-compatible endpoint.`, hint: 'Use --model openai:<model>, with --base-url for vLLM, SGLang or LiteLLM (which also fronts Anthropic models).' });
       }
-      // The model's commands run in the task's repository: refuse before any model call when no sandbox can hold them.
-      const sandbox = await decideSandbox({ command: 'rollout', unsafeNoSandbox: options.unsafeNoSandbox ?? false, isReplayedModel: false });
-      if (sandbox.warning) process.stderr.write(`${sandbox.warning}\n`);
       const baseUrl = options.baseUrl ?? process.env.SWE_MIRROR_BASE_URL;
+      // With --queue nothing runs here: each worker decides its own sandbox and reads the key from its own environment.
+      const remote: (RemoteRollout & { close(): Promise<void> }) | undefined = options.queue
+        ? await createQueueRollout({
+            location: parseQueueLocation(options.queue),
+            ...(options.maxInFlight ? { maxInFlight: parsePositiveNumber(options.maxInFlight, '--max-in-flight') } : {}),
+            model: { name, ...(baseUrl ? { baseUrl } : {}), apiKeyEnv: options.apiKeyEnv, ...(options.modelRate ? { rateLimit: { perMinute: parsePositiveNumber(options.modelRate, '--model-rate', false) } } : {}) },
+            onNotice: (message) => process.stderr.write(`${message}\n`),
+          })
+        : undefined;
+      // The model's commands run in the task's repository: refuse before any model call when no sandbox can hold them.
+      const sandbox = remote ? undefined : await decideSandbox({ command: 'rollout', unsafeNoSandbox: options.unsafeNoSandbox ?? false, isReplayedModel: false });
+      if (sandbox?.warning) process.stderr.write(`${sandbox.warning}\n`);
       const model = createOpenAiAgentModel({ model: name, ...(baseUrl ? { baseUrl } : {}), ...(process.env[options.apiKeyEnv] ? { apiKey: process.env[options.apiKeyEnv] as string } : {}) });
       const result = await rollout({
-        runtime: createLocalRuntime({ sandbox: sandbox.runtimeSandbox }),
-        unsafeNoSandbox: sandbox.record.unsafeNoSandbox,
+        ...(remote ? { remote } : { runtime: createLocalRuntime({ sandbox: sandbox?.runtimeSandbox ?? 'auto' }) }),
+        unsafeNoSandbox: sandbox?.record.unsafeNoSandbox ?? false,
         tasksFile: options.tasks,
         model,
         outputFile: options.output,
@@ -86,8 +121,11 @@ export function register(program: Command): void {
           } else if (event.type === 'warning') process.stderr.write(`warning: ${event.message}\n`);
           else if (event.type === 'gym-failed') process.stderr.write(`${event.error.message}\n`);
         },
-      });
+      }).finally(() => remote?.close());
       const successes = result.records.filter((record) => record.success).length;
-      process.stdout.write(`${result.records.length} episode(s) run, ${result.skipped} already in ${options.output}; ${successes} successful\n`);
+      const failed = result.failed > 0 ? `; ${result.failed} not run (see \`swe-mirror status --queue ${options.queue}\`; rerun to retry them)` : '';
+      process.stdout.write(`${result.records.length} episode(s) run, ${result.skipped} already in ${options.output}; ${successes} successful${failed}\n`);
+      // An unsuccessful episode is a result; only episodes left unrun (dead letters) make it exit 1, as evaluate --queue does.
+      if (result.failed > 0) process.exitCode = 1;
     });
 }

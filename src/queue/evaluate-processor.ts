@@ -16,9 +16,10 @@ const exportedGyms = new WeakMap<WorkerContext, Map<string, Promise<ExportedGym>
 
 /**
  * The job's exported gym, rebuilt on this worker from the files the job names by hash (a private copy
- * of the export's gyms/ and bundles/ layout), prepared once per worker and data directory.
+ * of the export's gyms/ and bundles/ layout), prepared once per worker and data directory. Evaluation
+ * and rollout jobs of one export share it.
  */
-async function exportedGymFor(context: WorkerContext, data: EvaluateJobData, runtime: Runtime): Promise<ExportedGym> {
+export async function exportedGymFor(context: WorkerContext, data: Pick<EvaluateJobData, 'gym' | 'baselineRuns'>, runtime: Runtime): Promise<ExportedGym> {
   let gyms = exportedGyms.get(context);
   if (!gyms) exportedGyms.set(context, (gyms = new Map()));
   const exportDirectory = path.join(context.dataDirectory, 'queue-exports', `${data.gym.name}-${data.gym.specBlob.slice(0, 16)}-${data.gym.bundleBlob.slice(0, 16)}`);

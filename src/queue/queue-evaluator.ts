@@ -1,12 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { loadGymSpec } from '../config/load-gym-spec.js';
-import { SweMirrorError } from '../core/errors.js';
 import type { RemoteEvaluator } from '../evaluate/evaluate.js';
 import type { InstanceEvaluation } from '../evaluate/evaluate-instance.js';
-import { putBlob } from './blob-store.js';
 import { assertQueueReachable, openCoordinatorRedis, type QueueLocation } from './connection.js';
+import { createExportGymPublisher } from './export-gym-blobs.js';
 import { EVALUATE_JOB_SCHEMA_VERSION, EVALUATE_QUEUE_NAME, evaluateJobId, parseEvaluateJobResult, type EvaluateJobData, type EvaluateJobResult } from './evaluate-job.js';
 import { runJobToResult } from './job-wait.js';
 
@@ -33,31 +31,7 @@ export async function createQueueEvaluator(options: QueueEvaluatorOptions): Prom
   const notice = options.onNotice ?? (() => undefined);
   const redis = openCoordinatorRedis(options.location, notice);
   const queue = new Queue<EvaluateJobData, EvaluateJobResult>(EVALUATE_QUEUE_NAME, { connection: redis, prefix: options.location.prefix });
-  const gymFiles = new Map<string, Promise<{ specBlob: string; bundleBlob: string }>>();
-
-  /** The export's gym files in Redis, once per gym. */
-  const publishGym = (exportDirectory: string, gymName: string): Promise<{ specBlob: string; bundleBlob: string }> => {
-    const key = `${exportDirectory}\0${gymName}`;
-    let found = gymFiles.get(key);
-    if (!found) {
-      found = (async () => {
-        const specPath = path.join(exportDirectory, 'gyms', `${gymName}.yaml`);
-        const loaded = await loadGymSpec(specPath);
-        const bundlePath = path.join(exportDirectory, 'bundles', `${gymName}.bundle`);
-        if (loaded.isRemote || loaded.repoLocation !== bundlePath) {
-          throw new SweMirrorError({
-            code: 'QUEUE_EXPORT_LAYOUT',
-            kind: 'user',
-            message: `${specPath} names ${loaded.spec.repo} as its repo; a queue job carries the export's own bundle (bundles/${gymName}.bundle).`,
-            hint: `Set \`repo: ../bundles/${gymName}.bundle\` in ${specPath} (as \`swe-mirror export\` writes it), or evaluate without --queue.`,
-          });
-        }
-        return { specBlob: await putBlob(redis, options.location.prefix, specPath), bundleBlob: await putBlob(redis, options.location.prefix, bundlePath) };
-      })();
-      gymFiles.set(key, found);
-    }
-    return found;
-  };
+  const publishGym = createExportGymPublisher(redis, options.location.prefix);
 
   return {
     concurrency: Math.max(1, options.maxInFlight ?? 64),

@@ -8,6 +8,8 @@ import { EVALUATE_QUEUE_NAME, type EvaluateJobData, type EvaluateJobResult } fro
 import { processEvaluateJob } from './evaluate-processor.js';
 import { VERIFY_QUEUE_NAME, type VerifyJobData, type VerifyJobResult } from './verify-job.js';
 import { processVerifyJob } from './verify-processor.js';
+import { ROLLOUT_QUEUE_NAME, type RolloutJobData, type RolloutJobResult } from './rollout-job.js';
+import { processRolloutJob } from './rollout-processor.js';
 import { isUnrecoverable, processMirrorJob, type WorkerContext } from './mirror-processor.js';
 
 export interface StartWorkerOptions {
@@ -36,7 +38,7 @@ export interface RunningWorker {
 
 export const DEFAULT_STALL_INTERVAL_MS = 30_000;
 
-/** Start a worker that takes mirror jobs from the queue until closed. */
+/** Start a worker that takes mirror, evaluation, verify and rollout jobs from the queue until closed. */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   await assertQueueReachable(options.location);
   const log = options.onLog ?? (() => undefined);
@@ -91,11 +93,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const evaluator = startQueue<EvaluateJobData, EvaluateJobResult>(EVALUATE_QUEUE_NAME, (job) => processEvaluateJob(job.data, context, job.id ?? 'job'));
   // `swe-mirror verify --queue` jobs: test-bound too, on their own queue.
   const verifier = startQueue<VerifyJobData, VerifyJobResult>(VERIFY_QUEUE_NAME, (job) => processVerifyJob(job.data, context, job.id ?? 'job'));
+  // `swe-mirror rollout --queue` episodes: model-bound and test-bound, on their own queue.
+  const roller = startQueue<RolloutJobData, RolloutJobResult>(ROLLOUT_QUEUE_NAME, (job) => processRolloutJob(job.data, context, job.id ?? 'job'));
   // Typed loosely: only the log lines read the kinds of return value.
-  for (const each of [worker, evaluator, verifier] as unknown as Array<Worker<unknown, { save?: { stage?: string }; evaluation?: { resolved?: boolean }; verdict?: { valid?: boolean } } | undefined>>) {
+  for (const each of [worker, evaluator, verifier, roller] as unknown as Array<Worker<unknown, { save?: { stage?: string }; evaluation?: { resolved?: boolean }; verdict?: { valid?: boolean }; record?: { success?: boolean } } | undefined>>) {
     each.on('completed', (job) => {
       const value = job.returnvalue;
-      const verdict = value?.verdict ? (value.verdict.valid ? 'valid' : 'invalid') : 'no result';
+      const episode = value?.record ? (value.record.success ? 'success' : 'no success') : 'no result';
+      const verdict = value?.verdict ? (value.verdict.valid ? 'valid' : 'invalid') : episode;
       log(`done ${job.id}: ${value?.save?.stage ?? (value?.evaluation ? (value.evaluation.resolved ? 'resolved' : 'unresolved') : verdict)}`);
     });
     each.on('failed', (job, error) => log(`failed ${job?.id ?? '?'}: ${error.message.split('\n')[0]}`));
@@ -103,11 +108,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       if (error.message !== lastError) log(`worker: ${error.message}`);
     });
   }
-  await Promise.all([worker.waitUntilReady(), evaluator.waitUntilReady(), verifier.waitUntilReady()]);
+  await Promise.all([worker.waitUntilReady(), evaluator.waitUntilReady(), verifier.waitUntilReady(), roller.waitUntilReady()]);
   return {
     name,
     async close() {
-      await Promise.all([worker.close(), evaluator.close(), verifier.close()]);
+      await Promise.all([worker.close(), evaluator.close(), verifier.close(), roller.close()]);
       redis.disconnect();
     },
   };
