@@ -61,6 +61,17 @@ export class BudgetGuard {
     return gym === undefined ? this.totalUsd : (this.byGymUsd.get(gym) ?? 0);
   }
 
+  /**
+   * Take spend counted elsewhere as this guard's (a queue run's shared spend in Redis, which holds every
+   * worker's calls): the total, and each gym given. The caps are then checked against it as usual.
+   */
+  useSpend(spend: { totalUsd: number; byGymUsd: ReadonlyMap<string, number> }): void {
+    this.totalUsd = spend.totalUsd;
+    for (const [gym, usd] of spend.byGymUsd) this.byGymUsd.set(gym, usd);
+    this.checkRunCap();
+    for (const gym of spend.byGymUsd.keys()) this.checkGymCap(gym);
+  }
+
   /** The run-level cap that stopped the run, if one was reached. */
   get stop(): BudgetStop | undefined {
     return this.stopped ?? this.stoppedGyms.values().next().value;
@@ -118,11 +129,19 @@ export class BudgetGuard {
   }
 
   private checkCaps(gym: string): void {
-    const at = new Date().toISOString();
+    this.checkRunCap();
+    this.checkGymCap(gym);
+  }
+
+  private checkRunCap(): void {
     const max = this.limits.maxCostUsd;
     if (this.stopped === undefined && max !== undefined && this.totalUsd >= max) {
-      this.stopped = { limit: 'maxCostUsd', limitUsd: max, spentUsd: this.totalUsd, at, message: `The run reached limits.maxCostUsd: ${usd(this.totalUsd)} spent of ${usd(max)}.` };
+      this.stopped = { limit: 'maxCostUsd', limitUsd: max, spentUsd: this.totalUsd, at: new Date().toISOString(), message: `The run reached limits.maxCostUsd: ${usd(this.totalUsd)} spent of ${usd(max)}.` };
     }
+  }
+
+  private checkGymCap(gym: string): void {
+    const at = new Date().toISOString();
     const gymMax = gymCostLimit(this.limits, gym);
     const gymSpent = this.byGymUsd.get(gym) ?? 0;
     if (!this.stoppedGyms.has(gym) && gymMax !== undefined && gymSpent >= gymMax) {

@@ -153,6 +153,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunPipel
           settings: queueSettings,
           ...(options.queue.maxInFlight ? { maxInFlight: options.queue.maxInFlight } : {}),
           ...(config.mirror.maxCandidatesPerGym ? { maxCandidatesPerGym: config.mirror.maxCandidatesPerGym } : {}),
+          ...(budget ? { budget } : {}),
         })
       : await mirrorStage({
       gyms,

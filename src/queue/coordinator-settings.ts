@@ -29,7 +29,7 @@ export interface QueueRunInput {
 
 /**
  * Check that a run can be a coordinator and work out what every job carries: the resolved model
- * config (never its key), the replay file, the verify and budget settings. Refuses what a worker
+ * config (never its key), the replay file (which the stage puts in Redis), the verify settings and limits. Refuses what a worker
  * cannot do for it (an injected model, a recording), and fails fast when Redis does not answer.
  */
 export async function planQueueRun(options: QueueRunInput): Promise<MirrorJobSettings> {
@@ -51,15 +51,6 @@ export async function planQueueRun(options: QueueRunInput): Promise<MirrorJobSet
       hint: 'Record with a local run (without --queue); replaying (--replay) through a queue works.',
     });
   }
-  if (hasLimits(config.limits)) {
-    // Workers spend out of sight of the coordinator's budget guard: refusing beats a cap that silently does not hold.
-    throw new SweMirrorError({
-      code: 'QUEUE_LIMITS_UNSUPPORTED',
-      kind: 'user',
-      message: 'The config sets `limits:` (budgets), which a queue run does not enforce yet: its workers make the model calls out of reach of the budget guard.',
-      hint: 'Remove `limits:` for the queue run and bound spend at the endpoint (--model-rate, the provider\'s own limit), or run without --queue.',
-    });
-  }
   await assertQueueReachable(options.queue.location);
   const modelConfig = resolveModelConfig({ flags: options.modelFlags ?? {}, file: config.model, fileSource: loaded.configPath });
   const replayPath =
@@ -70,10 +61,12 @@ export async function planQueueRun(options: QueueRunInput): Promise<MirrorJobSet
     verify: { strict: config.verify.strict, repeats: config.verify.repeats, ...(config.verify.reruns === undefined ? {} : { reruns: config.verify.reruns }) },
     model: {
       config: modelConfig,
-      ...(replayPath ? { replayPath } : {}),
       useCache: !options.modelOptions?.noCache,
       ...(options.queue.modelRateLimit ? { rateLimit: options.queue.modelRateLimit } : {}),
     },
     unsafeNoSandbox,
+    // Enforced by the workers against the store's spend in Redis (docs/budgets.md, "Queue mode").
+    ...(hasLimits(config.limits) ? { limits: config.limits } : {}),
+    ...(replayPath ? { replayPath } : {}),
   };
 }

@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pLimit from 'p-limit';
-import { loadGymSpec } from '../config/load-gym-spec.js';
+import { BUDGET_REACHED, BudgetGuard, type BudgetStop } from '../budget/budget-guard.js';
+import { SharedSpend, withSharedBudget } from '../budget/shared-spend.js';
 import { SweMirrorError, isSweMirrorError } from '../core/errors.js';
 import type { ChatModel, ChatRequest } from '../core/model.js';
 import type { Runtime } from '../core/process.js';
@@ -18,6 +19,8 @@ import { limitRuntime } from '../pipeline/limits.js';
 import { planMirrorSave } from '../pipeline/mirror-stage.js';
 import { decideSandbox, type SandboxDecision } from '../pipeline/sandbox-policy.js';
 import { createLocalRuntime } from '../runtime/local.js';
+import { fetchBlob } from './blob-store.js';
+import { loadJobGym } from './job-gym.js';
 import { MIRROR_JOB_SCHEMA_VERSION, type JobModelCall, type MirrorJobData, type MirrorJobResult } from './mirror-job.js';
 import { withModelRateLimit } from './model-rate-limit.js';
 import { withRedisResponseCache } from './redis-response-cache.js';
@@ -66,19 +69,21 @@ export function runtimeFor(context: WorkerContext, decision: SandboxDecision): {
   return runtime;
 }
 
-/** Prepare the job's gym once per worker (and once per data directory: prepareGym caches on disk and locks). */
+/**
+ * Prepare the job's gym once per worker (and once per data directory: prepareGym caches on disk and locks),
+ * from the spec and source the job carries by hash. A gym that comes out other than the coordinator's
+ * (a git URL whose branch moved, a Dockerfile beside the spec that did not travel) is refused.
+ */
 async function gymFor(context: WorkerContext, data: MirrorJobData, runtime: Runtime): Promise<PreparedGym> {
   const worker = cachesOf(context);
-  let pending = worker.gyms.get(data.gym.specPath);
+  const { files } = data.gym;
+  const key = `${files.name}\u0000${files.specBlob}\u0000${files.repoBlob ?? ''}`;
+  let pending = worker.gyms.get(key);
   if (!pending) {
-    pending = loadGymSpec(data.gym.specPath)
-      .catch((error: unknown) => {
-        throw unreachableGym(error, data, context);
-      })
-      .then((loaded) => prepareGym(loaded, { runtime, dataDirectory: context.dataDirectory }));
-    worker.gyms.set(data.gym.specPath, pending);
+    pending = loadJobGym(context.redis, context.prefix, context.dataDirectory, files).then((loaded) => prepareGym(loaded, { runtime, dataDirectory: context.dataDirectory }));
+    worker.gyms.set(key, pending);
     // A failed preparation is tried again by the next job (the failure may be passing), not remembered.
-    pending.catch(() => worker.gyms.delete(data.gym.specPath));
+    pending.catch(() => worker.gyms.delete(key));
   }
   const gym = await pending;
   if (gym.specHash !== data.gym.specHash || gym.commit !== data.gym.commit) {
@@ -86,36 +91,30 @@ async function gymFor(context: WorkerContext, data: MirrorJobData, runtime: Runt
       code: 'QUEUE_GYM_MISMATCH',
       kind: 'user',
       message: `The gym ${data.gym.name} on worker ${context.workerName} (spec hash ${gym.specHash}, commit ${gym.commit.slice(0, 12)}) is not the coordinator's (spec hash ${data.gym.specHash}, commit ${data.gym.commit.slice(0, 12)}).`,
-      hint: `Give every worker the same gym spec at ${data.gym.specPath} as the coordinator (same checkout or a shared volume).`,
+      hint: 'The job carries the spec and its local source; a git URL repo is cloned by each worker, so pin `commit:` in the spec. Files the spec names beside itself (a Dockerfile) do not travel yet. See docs/distributed.md.',
     });
   }
   return gym;
 }
 
-/**
- * Mirror jobs name their gym by the coordinator's path (docs/distributed.md, "What a worker must see"):
- * a worker that cannot read that spec or its repo says so, and how to fix it, instead of a bare file error.
- */
-function unreachableGym(error: unknown, data: MirrorJobData, context: WorkerContext): unknown {
-  if (!isSweMirrorError(error) || (error.code !== 'GYM_SPEC_NOT_FOUND' && error.code !== 'GYM_REPO_NOT_FOUND')) return error;
-  return new SweMirrorError({
-    code: 'QUEUE_GYM_UNREACHABLE',
-    kind: 'user',
-    message: `Worker ${context.workerName} cannot use the gym ${data.gym.name} at the coordinator's path ${data.gym.specPath}: ${error.message}`,
-    hint: "Mirror jobs read the gym spec and its repo at the coordinator's paths: give every worker the same checkout at the same path (or a shared read-only volume), or a gym spec whose repo is a git URL. See docs/distributed.md.",
-    cause: error,
-  });
+/** The job's replay recording on this machine (fetched from Redis once per data folder), when it has one. */
+async function replayPathFor(context: WorkerContext, data: MirrorJobData): Promise<string | undefined> {
+  const hash = data.model.replayBlob;
+  if (hash === undefined) return undefined;
+  const file = path.join(context.dataDirectory, 'queue-replays', `${hash}.jsonl`);
+  await fetchBlob(context.redis, context.prefix, hash, file);
+  return file;
 }
 
 /** The worker's model for one job: the queue-wide rate limit under a cache in Redis, every call collected for the result. */
-function modelFor(context: WorkerContext, data: MirrorJobData, calls: JobModelCall[]): ChatModel {
+function modelFor(context: WorkerContext, data: MirrorJobData, calls: JobModelCall[], replayPath: string | undefined): ChatModel {
   const { config } = data.model;
   let model = createModel(config, {
-    ...(data.model.replayPath ? { replayPath: data.model.replayPath } : {}),
+    ...(replayPath ? { replayPath } : {}),
     ...(context.environment ? { environment: context.environment } : {}),
   });
   // A replayed model answers by the request as the pipeline sends it (createModel adds no defaults to it either).
-  if (data.model.replayPath !== undefined || config.provider === 'replay') return withCallObserver(model, (record) => calls.push(modelCallRowOf(record)));
+  if (replayPath !== undefined || config.provider === 'replay') return withCallObserver(model, (record) => calls.push(modelCallRowOf(record)));
   if (data.model.rateLimit) model = withModelRateLimit(model, { redis: context.redis, prefix: context.prefix, limit: data.model.rateLimit });
   if (data.model.useCache) model = withRedisResponseCache(model, { redis: context.redis, prefix: context.prefix });
   // The config's defaults go in before the cache layer hashes the request, as createModel does for its own cache.
@@ -138,7 +137,7 @@ function modelFor(context: WorkerContext, data: MirrorJobData, calls: JobModelCa
  * cannot be the coordinator's, no sandbox) is marked `isUnrecoverable` so it goes straight to the dead letters.
  */
 export async function processMirrorJob(data: MirrorJobData, context: WorkerContext, job?: Pick<Job<MirrorJobData>, 'updateData'>): Promise<MirrorJobResult> {
-  const isReplayedModel = data.model.replayPath !== undefined || data.model.config.provider === 'replay';
+  const isReplayedModel = data.model.replayBlob !== undefined || data.model.config.provider === 'replay';
   const decision = await decideSandbox({
     command: 'worker',
     unsafeNoSandbox: context.unsafeNoSandbox ? true : data.unsafeNoSandbox === 'replayed-models' ? 'replayed-models' : false,
@@ -147,7 +146,11 @@ export async function processMirrorJob(data: MirrorJobData, context: WorkerConte
   const runtime = runtimeFor(context, decision);
   const gym = await gymFor(context, data, runtime.base);
   const calls: JobModelCall[] = [];
-  const model = modelFor(context, data, calls);
+  const unbudgeted = modelFor(context, data, calls, await replayPathFor(context, data));
+  // The local guard for the candidate's own caps; the spend caps read the store's shared spend before every call.
+  const guard = data.limits ? new BudgetGuard(data.limits) : undefined;
+  const scope = { gym: data.gym.name, candidateId: data.candidateId };
+  const model = guard && data.spendKey ? withSharedBudget(unbudgeted, guard, new SharedSpend(context.redis, data.spendKey), scope) : unbudgeted;
   let lease: WorkingCopyLease | undefined;
   let interrupted: AttemptLog | undefined;
   try {
@@ -166,8 +169,16 @@ export async function processMirrorJob(data: MirrorJobData, context: WorkerConte
     });
     const candidate = { id: data.candidateId, gym: data.gym.name, stage: 'pending-mirror' as const, source: data.source, lossRule: null, lossReason: null };
     const save = planMirrorSave(gym, candidate, outcome, model.id);
+    // As the local stage records it: a candidate cap the candidate ran into is its loss rule.
+    const hit = guard?.hitOf(data.candidateId);
+    if (hit && save.stage !== 'verified') save.lossRule = hit.rule;
     return { schemaVersion: MIRROR_JOB_SCHEMA_VERSION, kind: 'mirror', instanceId: data.instanceId, save, modelCalls: calls, worker: context.workerName };
   } catch (error) {
+    // A spend cap reached: not a failure. The candidate stays pending with its checkpoint, as a local run leaves it.
+    if (isSweMirrorError(error) && error.code === BUDGET_REACHED) {
+      const stop = error.details as unknown as BudgetStop;
+      return { schemaVersion: MIRROR_JOB_SCHEMA_VERSION, kind: 'mirror', instanceId: data.instanceId, stopped: { stop, ...(interrupted ? { resume: interrupted } : {}) }, modelCalls: calls, worker: context.workerName };
+    }
     // The next try (here or on another worker) continues at the failed step, and so does the coordinator's next run.
     if (interrupted && job) await job.updateData({ ...data, resume: interrupted }).catch(() => undefined);
     throw error;

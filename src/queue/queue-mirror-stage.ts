@@ -1,14 +1,19 @@
 import { Job, Queue } from 'bullmq';
+import type { BudgetGuard } from '../budget/budget-guard.js';
+import { readRecordedSpend } from '../budget/run-stop.js';
+import { SharedSpend, sharedSpendKey, storeIdentity } from '../budget/shared-spend.js';
 import { describeError } from '../core/errors.js';
 import type { PreparedGym } from '../gym/types.js';
 import type { PipelineReporter } from '../pipeline/events.js';
 import { describeMirrorSave, instanceIdFor, pendingMirrorCandidates } from '../pipeline/mirror-stage.js';
 import type { StoredCandidate, Store } from '../store/store.js';
+import { putBlob } from './blob-store.js';
 import { MIRROR_QUEUE_NAME, openCoordinatorRedis, type QueueLocation } from './connection.js';
+import { publishGym, type JobGymFiles } from './job-gym.js';
 import { MIRROR_JOB_SCHEMA_VERSION, mirrorJobId, parseMirrorJobResult, type MirrorJobData, type MirrorJobResult } from './mirror-job.js';
 
-/** The parts of a mirror job that come from the run's config, the same for every candidate. */
-export type MirrorJobSettings = Pick<MirrorJobData, 'budget' | 'verify' | 'model' | 'unsafeNoSandbox'>;
+/** The parts of a mirror job that come from the run's config, the same for every candidate; the replay file travels by hash. */
+export type MirrorJobSettings = Pick<MirrorJobData, 'budget' | 'verify' | 'model' | 'unsafeNoSandbox' | 'limits'> & { replayPath?: string };
 
 export interface QueueMirrorStageInput {
   location: QueueLocation;
@@ -25,6 +30,11 @@ export interface QueueMirrorStageInput {
   backoffMs?: number;
   /** How often the jobs in flight are read back, in ms; default 250. */
   pollIntervalMs?: number;
+  /**
+   * The run's budget guard (limits:): seeded into Redis as the store's shared spend, which every worker checks
+   * and adds to; no job is enqueued once a spend cap is reached, and the guard ends the stage knowing every worker's spend.
+   */
+  budget?: BudgetGuard;
 }
 
 interface InFlight {
@@ -36,28 +46,55 @@ interface InFlight {
 
 const DAY_SECONDS = 24 * 60 * 60;
 
+/** What every job carries besides the candidate: the run's settings, the gyms' files and the replay file by hash, the spend key. */
+export interface MirrorJobContext {
+  settings: MirrorJobSettings;
+  gymFiles: ReadonlyMap<string, JobGymFiles>;
+  replayBlob?: string;
+  spendKey?: string;
+}
+
 /** Build the job for one pending candidate. */
-export function mirrorJobFor(candidate: StoredCandidate, gym: PreparedGym, settings: MirrorJobSettings): MirrorJobData {
+export function mirrorJobFor(candidate: StoredCandidate, gym: PreparedGym, context: MirrorJobContext): MirrorJobData {
+  const { replayPath: _replayPath, model, ...settings } = context.settings;
   return {
     schemaVersion: MIRROR_JOB_SCHEMA_VERSION,
     kind: 'mirror',
     instanceId: instanceIdFor(candidate.gym, candidate.source),
     candidateId: candidate.id,
-    gym: { name: gym.spec.name, specPath: gym.loaded.specPath, specHash: gym.specHash, commit: gym.commit },
+    gym: { name: gym.spec.name, specHash: gym.specHash, commit: gym.commit, files: context.gymFiles.get(gym.spec.name) as JobGymFiles },
     source: candidate.source,
     ...settings,
+    model: { ...model, ...(context.replayBlob ? { replayBlob: context.replayBlob } : {}) },
+    ...(context.spendKey ? { spendKey: context.spendKey } : {}),
   };
 }
 
-/** Write a job's result into the store: the outcome and its model calls in one transaction; false when it was already written. */
+function isPendingMirror(store: Store, candidateId: number): boolean {
+  const row = store.database.prepare('SELECT stage FROM candidates WHERE id = ?').get(candidateId) as { stage: string } | undefined;
+  return row?.stage === 'pending-mirror';
+}
+
+/**
+ * Write a job's result into the store in one transaction: the outcome and its model calls, or for a job a spend
+ * cap stopped, its paid calls and its checkpoint (the candidate stays pending). False when it was already written.
+ */
 export function writeMirrorResult(store: Store, candidateId: number, result: MirrorJobResult): boolean {
   let saved = false;
   store.database.transaction(() => {
-    saved = store.saveMirrorOutcome(candidateId, result.save);
+    if (result.save) saved = store.saveMirrorOutcome(candidateId, result.save);
+    else if ((saved = isPendingMirror(store, candidateId)) && result.stopped?.resume) store.saveInterruptedAttempt(candidateId, result.stopped.resume);
     if (!saved) return;
     for (const call of result.modelCalls) store.recordModelCall({ ...call, candidateId });
   })();
   return saved;
+}
+
+/** Each gym's spec and source, and the replay recording, in Redis by content hash (each once). */
+async function publishJobFiles(redis: Parameters<typeof publishGym>[0], prefix: string, gyms: Iterable<PreparedGym>, replayPath: string | undefined): Promise<Pick<MirrorJobContext, 'gymFiles' | 'replayBlob'>> {
+  const gymFiles = new Map<string, JobGymFiles>();
+  for (const gym of gyms) gymFiles.set(gym.spec.name, await publishGym(redis, prefix, gym.loaded));
+  return { gymFiles, ...(replayPath ? { replayBlob: await putBlob(redis, prefix, replayPath) } : {}) };
 }
 
 /**
@@ -79,6 +116,10 @@ export async function queueMirrorStage(input: QueueMirrorStageInput): Promise<{ 
   let verified = 0;
   let leftPending = 0;
   let next = 0;
+  const { budget } = input;
+  const usedGyms = [...new Set(pending.map((candidate) => candidate.gym))];
+  let jobContext: MirrorJobContext = { settings: input.settings, gymFiles: new Map() };
+  let shared: SharedSpend | undefined;
 
   const submit = async (entry: InFlight): Promise<void> => {
     const existing = await Job.fromId<MirrorJobData, MirrorJobResult>(queue, entry.id);
@@ -128,9 +169,15 @@ export async function queueMirrorStage(input: QueueMirrorStageInput): Promise<{ 
         return true;
       }
       writeMirrorResult(store, entry.candidate.id, result);
-      if (result.save.stage === 'verified') verified += 1;
-      const described = describeMirrorSave(result.save);
-      reporter.onEvent({ type: 'item-done', stage: 'mirror', item: entry.item, outcome: described.outcome, detail: `${described.detail} (${result.worker})` });
+      if (result.save?.stage === 'verified') verified += 1;
+      if (result.save) {
+        const described = describeMirrorSave(result.save);
+        reporter.onEvent({ type: 'item-done', stage: 'mirror', item: entry.item, outcome: described.outcome, detail: `${described.detail} (${result.worker})` });
+      } else {
+        // Stopped by a spend cap: pending, as a local run leaves a candidate the cap stopped mid-way.
+        leftPending += 1;
+        reporter.onEvent({ type: 'item-done', stage: 'mirror', item: entry.item, outcome: 'failed', detail: `${result.stopped?.stop.message ?? 'stopped by a budget'} (${result.worker})` });
+      }
       for (const call of result.modelCalls) {
         reporter.onEvent({ type: 'model-usage', inputTokens: call.inputTokens, outputTokens: call.outputTokens, costUsd: call.costUsd, cached: call.cached });
       }
@@ -150,13 +197,29 @@ export async function queueMirrorStage(input: QueueMirrorStageInput): Promise<{ 
   };
 
   try {
+    const gymsInUse = usedGyms.map((name) => input.gyms.get(name) as PreparedGym);
+    jobContext = { ...jobContext, ...(await publishJobFiles(redis, input.location.prefix, gymsInUse, input.settings.replayPath)) };
+    if (budget) {
+      // The store's spend so far, where every worker's budget check reads it; each paid call adds to it.
+      shared = new SharedSpend(redis, sharedSpendKey(input.location.prefix, storeIdentity(store)));
+      await shared.seed(readRecordedSpend(store));
+      jobContext = { ...jobContext, spendKey: shared.key };
+    }
     while (next < pending.length || inFlight.size > 0) {
       while (next < pending.length && inFlight.size < maxInFlight) {
         const candidate = pending[next] as StoredCandidate;
         next += 1;
+        if (budget && shared) {
+          budget.useSpend(await shared.read([candidate.gym]));
+          // A spend cap reached: this candidate is not enqueued and stays pending, as a local run leaves it.
+          if (!budget.canStart(candidate.gym)) {
+            leftPending += 1;
+            continue;
+          }
+        }
         // An attempt an earlier run left interrupted is continued, as a local rerun continues it.
         const resume = store.interruptedAttempt(candidate.id);
-        const data = { ...mirrorJobFor(candidate, input.gyms.get(candidate.gym) as PreparedGym, input.settings), ...(resume ? { resume } : {}) };
+        const data = { ...mirrorJobFor(candidate, input.gyms.get(candidate.gym) as PreparedGym, jobContext), ...(resume ? { resume } : {}) };
         const entry: InFlight = { candidate, data, id: mirrorJobId(data), item: data.instanceId };
         await submit(entry);
         inFlight.set(entry.id, entry);
@@ -182,6 +245,8 @@ export async function queueMirrorStage(input: QueueMirrorStageInput): Promise<{ 
       if (settledCount === 0) await new Promise((resolve) => setTimeout(resolve, input.pollIntervalMs ?? 250));
     }
     await reportCounts().catch(() => undefined);
+    // Every worker's spend, for the stop the run records and for the stages after this one.
+    if (budget && shared) budget.useSpend(await shared.read(usedGyms));
   } finally {
     await queue.close().catch(() => undefined);
     redis.disconnect();

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import type { ChatModel, ChatRequest } from '../../src/core/model.js';
 import { RECORD_SCHEMA_VERSION, type SourcePR } from '../../src/core/records.js';
 import type { PipelineEvent } from '../../src/pipeline/events.js';
 import type { PreparedGym } from '../../src/gym/types.js';
+import { putBlob } from '../../src/queue/blob-store.js';
 import { MIRROR_QUEUE_NAME, assertQueueReachable, parseQueueLocation } from '../../src/queue/connection.js';
 import { MIRROR_JOB_SCHEMA_VERSION, mirrorJobId, type MirrorJobData, type MirrorJobResult } from '../../src/queue/mirror-job.js';
 import { rateLimitKey, tryTakeModelToken } from '../../src/queue/model-rate-limit.js';
@@ -17,7 +17,6 @@ import { readQueueStatus, renderQueueStatus } from '../../src/queue/queue-status
 import { withRedisResponseCache } from '../../src/queue/redis-response-cache.js';
 import { startWorker } from '../../src/queue/worker.js';
 import { Store } from '../../src/store/store.js';
-import { PYTHON_GYM_SPEC, hasStackTrace, runCli } from '../support/pipeline-cli.js';
 import { REDIS_IS_UP, flushTestDatabase, testRedisUrl } from './redis-for-tests.js';
 
 const DATABASE = 11;
@@ -41,7 +40,7 @@ function jobData(overrides: Partial<MirrorJobData> = {}): MirrorJobData {
     kind: 'mirror',
     instanceId: 'g__example__versionkit-7',
     candidateId: 1,
-    gym: { name: 'g', specPath: '/nonexistent/swe-mirror-gym/gym.yaml', specHash: 'h', commit: 'c'.repeat(40) },
+    gym: { name: 'g', specHash: 'h', commit: 'c'.repeat(40), files: { name: 'g', specBlob: 'f'.repeat(64), repoKind: 'remote' } },
     source: SOURCE,
     budget: { retriesPerStep: 1, samples: 1 },
     verify: { strict: false, repeats: { run: 1, test: 1, fix: 1 } },
@@ -72,6 +71,13 @@ describe.skipIf(!REDIS_IS_UP)('queue parts against a real Redis', { timeout: 120
     expect(mirrorJobId(jobData({ model: { ...jobData().model, rateLimit: { perMinute: 5 } } }))).toBe(base);
     expect(mirrorJobId(jobData({ verify: { strict: false, repeats: { run: 1, test: 3, fix: 3 } } }))).not.toBe(base);
     expect(mirrorJobId(jobData({ source: { ...SOURCE, diff: 'other' } }))).not.toBe(base);
+    // The gym by spec hash and commit, not by its files' bytes (a git repository's index changes them alone).
+    expect(mirrorJobId(jobData({ gym: { ...jobData().gym, files: { name: 'g', specBlob: 'e'.repeat(64), repoKind: 'remote' } } }))).toBe(base);
+    expect(mirrorJobId(jobData({ gym: { ...jobData().gym, commit: 'd'.repeat(40) } }))).not.toBe(base);
+    // A raised spend cap finds the job of the run it stopped; a candidate cap changes what the job does.
+    const capped = mirrorJobId(jobData({ limits: { maxCostUsd: 3, maxCallsPerCandidate: 20 } }));
+    expect(mirrorJobId(jobData({ limits: { maxCostUsd: 100, maxCallsPerCandidate: 20 }, spendKey: 'other' }))).toBe(capped);
+    expect(mirrorJobId(jobData({ limits: { maxCostUsd: 3, maxCallsPerCandidate: 30 } }))).not.toBe(capped);
     expect(base).not.toContain(':');
   });
 
@@ -145,7 +151,10 @@ describe.skipIf(!REDIS_IS_UP)('queue parts against a real Redis', { timeout: 120
     const lines: string[] = [];
     const worker = await startWorker({ location, concurrency: 1, stallIntervalMs: 5_000, onLog: (line) => lines.push(line), dataDirectory: await mkdtemp(path.join(tmpdir(), 'swe-mirror-queue-data-')) });
     try {
-      const poisoned = jobData();
+      // The job carries a spec that is no gym spec: the same on every try, so no retry.
+      const specFile = path.join(await mkdtemp(path.join(tmpdir(), 'swe-mirror-queue-bad-spec-')), 'gym.yaml');
+      await writeFile(specFile, 'name: g\nlanguage: python\n');
+      const poisoned = jobData({ gym: { ...jobData().gym, files: { name: 'g', specBlob: await putBlob(redis, location.prefix, specFile), repoKind: 'remote' } } });
       await queue.add('mirror', poisoned, { jobId: mirrorJobId(poisoned), attempts: 3, backoff: { type: 'fixed', delay: 10 } });
       const job = await queue.getJob(mirrorJobId(poisoned));
       // Polled, as the coordinator does: the job's own state is the truth, not an event.
@@ -156,7 +165,7 @@ describe.skipIf(!REDIS_IS_UP)('queue parts against a real Redis', { timeout: 120
       const status = await readQueueStatus(location);
       expect(status.counts.failed).toBe(1);
       expect(status.deadLetters[0]).toMatchObject({ instanceId: poisoned.instanceId, gym: 'g', attemptsMade: 1 });
-      expect(status.deadLetters[0]!.reason).toMatch(/cannot use the gym g at the coordinator's path \/nonexistent\/swe-mirror-gym\/gym\.yaml.*same checkout at the same path/s);
+      expect(status.deadLetters[0]!.reason).toMatch(/g \(a queue job's gym spec\) is not a valid gym spec/);
       expect(renderQueueStatus(status)).toContain('dead letters (1)');
     } finally {
       await worker.close();
@@ -184,7 +193,10 @@ describe.skipIf(!REDIS_IS_UP)('queue parts against a real Redis', { timeout: 120
     );
     try {
       store.addCandidates('g', Array.from({ length: 12 }, (_, index) => ({ source: { ...SOURCE, number: 100 + index }, ruleVerdict: { kept: true, reason: 'ok' }, skipLlmFilter: true })));
-      const gym = { spec: { name: 'g' }, loaded: { specPath: '/nonexistent/gym.yaml' }, specHash: 'h', commit: 'c'.repeat(40) } as unknown as PreparedGym;
+      const specPath = path.join(directory, 'gym.yaml');
+      await writeFile(specPath, 'name: g\n');
+      // Only what the coordinator reads to put the gym in Redis: its spec file and a repo that is a URL.
+      const gym = { spec: { name: 'g' }, loaded: { specPath, isRemote: true, spec: { name: 'g' } }, specHash: 'h', commit: 'c'.repeat(40) } as unknown as PreparedGym;
       const result = await queueMirrorStage({
         location: backpressure,
         gyms: new Map([['g', gym]]),
@@ -213,16 +225,5 @@ describe.skipIf(!REDIS_IS_UP)('queue parts against a real Redis', { timeout: 120
       connection.disconnect();
       store.close();
     }
-  });
-
-  it('refuses a queue run whose config sets budgets (limits:), which workers could not keep, before any work', async () => {
-    const directory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-queue-limits-'));
-    const config = path.join(directory, 'swe-mirror.yaml');
-    await writeFile(config, [`output: ${path.join(directory, 'out')}`, `gyms: [${PYTHON_GYM_SPEC}]`, `sources: [{ type: jsonl, path: ${path.join(directory, 'prs.jsonl')} }]`, 'limits: { maxCostUsd: 1 }'].join('\n'));
-    const run = await runCli(['run', '--config', config, '--queue', location.url]);
-    expect(run.code, run.output).toBe(2);
-    expect(run.stderr).toMatch(/`limits:` \(budgets\), which a queue run does not enforce yet/);
-    expect(hasStackTrace(run.output)).toBe(false);
-    expect(existsSync(path.join(directory, 'out', 'state.sqlite'))).toBe(false);
   });
 });
