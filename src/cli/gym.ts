@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadGymSpec } from '../config/load-gym-spec.js';
 import { SweMirrorError } from '../core/errors.js';
+import { isDockerGym } from '../gym/gym-runtime.js';
 import { listPreparedGyms, prepareGym, type GymPrepareEvent } from '../gym/prepare.js';
 import type { PreparedGym } from '../gym/types.js';
 import { createLocalRuntime } from '../runtime/local.js';
@@ -78,8 +79,11 @@ export function register(program: Command): void {
     .action(async (specPath: string, options: { dataDir?: string; force?: boolean; runs?: number }) => {
       const loaded = await loadGymSpec(specPath);
       const runtime = createLocalRuntime();
-      const { missing } = await runtime.describeProtections();
-      if (missing.length > 0) process.stderr.write(`warning: sandbox protections missing: ${missing.join('; ')}\n`);
+      // A docker gym installs and runs in containers only: the local sandbox's protections do not apply to it.
+      if (!isDockerGym(loaded.spec)) {
+        const { missing } = await runtime.describeProtections();
+        if (missing.length > 0) process.stderr.write(`warning: sandbox protections missing: ${missing.join('; ')}\n`);
+      }
       const prepared = await prepareGym(loaded, {
         runtime,
         ...(options.dataDir ? { dataDirectory: options.dataDir } : {}),
