@@ -11,12 +11,13 @@ const LEFT_OUT = ['node_modules', 'target', '.venv', 'venv', '__pycache__', '.py
 
 /**
  * Pack a gym's local source directory into one tar file, byte for byte the same for the same content
- * (sorted names, no times or owners), so its sha256 (and the job id built on it) follows the content.
+ * (sorted names, no times, owners or permission bits beyond executable), so its sha256 (and the job id built on it) follows the content.
  * A git repository's .git goes along: the worker's prepareGym then sees the same commits.
  */
 export async function packDirectory(directory: string, tarFile: string): Promise<void> {
   await mkdir(path.dirname(tarFile), { recursive: true });
-  const args = ['-C', directory, '--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', ...LEFT_OUT.map((name) => `--exclude=${name}`), '-cf', tarFile, '.'];
+  // Modes normalised but for the executable bits: a folder made by mkdtemp (0700) or by cp (0755) packs the same.
+  const args = ['-C', directory, '--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '--mode=u+rwX,go+rX,go-w', ...LEFT_OUT.map((name) => `--exclude=${name}`), '-cf', tarFile, '.'];
   try {
     await run('tar', args, { maxBuffer: 16 * 1024 * 1024 });
   } catch (cause) {

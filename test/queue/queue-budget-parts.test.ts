@@ -1,0 +1,140 @@
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUDGET_REACHED, BudgetGuard } from '../../src/budget/budget-guard.js';
+import { SharedSpend, sharedSpendKey, storeIdentity, withSharedBudget } from '../../src/budget/shared-spend.js';
+import { loadGymSpec } from '../../src/config/load-gym-spec.js';
+import type { ChatModel } from '../../src/core/model.js';
+import { RECORD_SCHEMA_VERSION, type SourcePR } from '../../src/core/records.js';
+import { computeSpecHash } from '../../src/gym/gym-source.js';
+import { parseQueueLocation } from '../../src/queue/connection.js';
+import { loadJobGym, publishGym } from '../../src/queue/job-gym.js';
+import { MIRROR_JOB_SCHEMA_VERSION, parseMirrorJobResult, type MirrorJobResult } from '../../src/queue/mirror-job.js';
+import { writeMirrorResult } from '../../src/queue/queue-mirror-stage.js';
+import { Store } from '../../src/store/store.js';
+import { PYTHON_GYM_SPEC } from '../support/pipeline-cli.js';
+import { REDIS_IS_UP, flushTestDatabase, testRedisUrl } from './redis-for-tests.js';
+
+const DATABASE = 4;
+
+const SOURCE: SourcePR = {
+  schemaVersion: RECORD_SCHEMA_VERSION,
+  repo: 'example/versionkit',
+  number: 7,
+  title: 'Fix ordering',
+  body: 'Fixes #1.',
+  issues: [{ number: 1, title: 'Wrong order', body: 'rc.10 sorts first' }],
+  diff: 'diff --git a/x.py b/x.py\n',
+  mergedAt: null,
+  url: 'https://example.invalid/pr/7',
+  origin: 'jsonl',
+};
+
+/** A model whose every answer costs $1, counting how often it was really asked. */
+function dollarModel(): ChatModel & { calls: number } {
+  const model = {
+    id: 'dollar',
+    calls: 0,
+    async complete() {
+      model.calls += 1;
+      return { texts: ['ok'], model: 'm', usage: { inputTokens: 10, outputTokens: 1 }, costUsd: 1, latencyMs: 1, requestHash: `h${model.calls}`, cached: false };
+    },
+  };
+  return model;
+}
+
+describe.skipIf(!REDIS_IS_UP)('queue gyms and budgets, part by part, against a real Redis', { timeout: 120_000 }, () => {
+  const location = parseQueueLocation(testRedisUrl(DATABASE), 'swe-mirror-budget-parts');
+  let redis: Redis;
+
+  beforeAll(async () => {
+    await flushTestDatabase(DATABASE);
+    redis = new Redis(location.url);
+  });
+  afterAll(() => redis?.disconnect());
+
+  it("rebuilds a gym from Redis alone on another data folder, with the coordinator's spec hash", async () => {
+    // The coordinator's copy of the gym, deleted once published: the worker reads nothing of it.
+    const checkout = await mkdtemp(path.join(tmpdir(), 'swe-mirror-job-gym-checkout-'));
+    await cp(path.dirname(PYTHON_GYM_SPEC), checkout, { recursive: true });
+    const coordinator = await loadGymSpec(path.join(checkout, 'gym.yaml'));
+    const expected = await computeSpecHash(coordinator);
+    const files = await publishGym(redis, location.prefix, coordinator);
+    expect(files).toMatchObject({ name: 'python-pytest', repoKind: 'directory' });
+    await rm(checkout, { recursive: true, force: true });
+
+    const workerData = await mkdtemp(path.join(tmpdir(), 'swe-mirror-job-gym-worker-'));
+    const loaded = await loadJobGym(redis, location.prefix, workerData, files);
+    expect(loaded.repoLocation.startsWith(workerData)).toBe(true);
+    expect(loaded.text).toBe(coordinator.text);
+    expect(await computeSpecHash(loaded)).toBe(expected);
+    // Packed twice, the same bytes: the same blob.
+    await cp(path.dirname(PYTHON_GYM_SPEC), checkout, { recursive: true });
+    expect((await publishGym(redis, location.prefix, await loadGymSpec(path.join(checkout, 'gym.yaml')))).repoBlob).toBe(files.repoBlob);
+  });
+
+  it('holds a spend cap across workers: each call is checked against every worker’s spend, the refused one is never asked', async () => {
+    const key = sharedSpendKey(location.prefix, 'store-under-test');
+    await new SharedSpend(redis, key).seed({ totalUsd: 2, byGymUsd: new Map([['g', 2]]) });
+    const limits = { maxCostUsd: 3 };
+    const other = new Redis(location.url);
+    try {
+      // Two workers, each with its own connection, guard and model.
+      const first = dollarModel();
+      const second = dollarModel();
+      const onFirst = withSharedBudget(first, new BudgetGuard(limits), new SharedSpend(redis, key), { gym: 'g', candidateId: 1 });
+      const onSecond = withSharedBudget(second, new BudgetGuard(limits), new SharedSpend(other, key), { gym: 'g', candidateId: 2 });
+      await onFirst.complete({ messages: [{ role: 'user', content: 'a' }], step: 'distill' });
+      await expect(onSecond.complete({ messages: [{ role: 'user', content: 'b' }], step: 'distill' })).rejects.toMatchObject({ code: BUDGET_REACHED, details: { limit: 'maxCostUsd', limitUsd: 3, spentUsd: 3 } });
+      expect([first.calls, second.calls]).toEqual([1, 0]);
+      const spend = await new SharedSpend(other, key).read(['g']);
+      expect(spend).toEqual({ totalUsd: 3, byGymUsd: new Map([['g', 3]]) });
+    } finally {
+      other.disconnect();
+    }
+  });
+
+  it('keeps a per-gym cap per gym: another gym’s candidates go on', async () => {
+    const key = sharedSpendKey(location.prefix, 'per-gym');
+    await new SharedSpend(redis, key).seed({ totalUsd: 1, byGymUsd: new Map([['a', 1]]) });
+    const limits = { maxCostUsdPerGym: 1 };
+    const model = dollarModel();
+    await expect(withSharedBudget(model, new BudgetGuard(limits), new SharedSpend(redis, key), { gym: 'a', candidateId: 1 }).complete({ messages: [], step: 'distill' })).rejects.toMatchObject({
+      code: BUDGET_REACHED,
+      details: { limit: 'maxCostUsdPerGym', gym: 'a' },
+    });
+    await withSharedBudget(model, new BudgetGuard(limits), new SharedSpend(redis, key), { gym: 'b', candidateId: 2 }).complete({ messages: [], step: 'distill' });
+    expect(model.calls).toBe(1);
+  });
+
+  it('writes a stopped job as the local run leaves it: candidate pending, its paid calls counted, its checkpoint kept', async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-queue-stopped-'));
+    const store = Store.open(path.join(directory, 'state.sqlite'));
+    try {
+      store.addCandidates('g', [{ source: SOURCE, ruleVerdict: { kept: true, reason: 'ok' }, skipLlmFilter: true }]);
+      const candidate = store.candidatesAt('pending-mirror')[0]!;
+      const stop = { limit: 'maxCostUsd' as const, limitUsd: 3, spentUsd: 3, message: 'The run reached limits.maxCostUsd: $3.0000 spent of $3.0000.', at: new Date().toISOString() };
+      const result: MirrorJobResult = {
+        schemaVersion: MIRROR_JOB_SCHEMA_VERSION,
+        kind: 'mirror',
+        instanceId: 'g__example__versionkit-7',
+        stopped: { stop, resume: { steps: [], interrupted: { step: 'test-localize' } } },
+        modelCalls: [{ step: 'distill', model: 'm', requestHash: 'abc', inputTokens: 1, outputTokens: 2, costUsd: 1, latencyMs: 5, cached: false }],
+        worker: 'host:1',
+      };
+      expect(parseMirrorJobResult(result)).toEqual(result);
+      expect(parseMirrorJobResult({ ...result, stopped: undefined })).toBeUndefined();
+      expect(writeMirrorResult(store, candidate.id, result)).toBe(true);
+      expect(store.candidatesAt('pending-mirror').map((row) => row.id)).toEqual([candidate.id]);
+      expect(store.interruptedAttempt(candidate.id)).toEqual(result.stopped?.resume);
+      expect((store.database.prepare('SELECT COALESCE(SUM(cost_usd), 0) AS cost FROM model_calls').get() as { cost: number }).cost).toBe(1);
+      // The store keeps its own id, the name of its spend in Redis, across openings.
+      const id = storeIdentity(store);
+      expect(storeIdentity(store)).toBe(id);
+    } finally {
+      store.close();
+    }
+  });
+});
