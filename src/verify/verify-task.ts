@@ -7,6 +7,7 @@ import type { Runtime } from '../core/process.js';
 import { RECORD_SCHEMA_VERSION, type SandboxRecord, type TestState, type Verdict, type VerdictReason } from '../core/records.js';
 import { withDirectoryLock } from '../gym/directory-lock.js';
 import { resolveGymRuntime } from '../gym/gym-runtime.js';
+import { holdContainers } from '../runtime/docker/container-runtime.js';
 import { resetGymWorkingCopy } from '../gym/reset.js';
 import { runSuite as runSuiteInSandbox } from '../gym/run-suite.js';
 import type { PreparedGym, SuiteRun } from '../gym/types.js';
@@ -136,6 +137,8 @@ async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, optio
     return verdict({ valid: false, reasons: statics.reasons });
   }
   const planned: PlannedPatches = statics.patches;
+  // A docker gym's next run starts its container while the current one runs; none remain once verify returns.
+  const releaseContainers = holdContainers(suiteRuntime);
   try {
     await reset(workdir, gym.commit);
     const confinement = await checkPatchesConfined(workdir, planned);
@@ -308,7 +311,8 @@ async function verifyInWorkingCopy(gym: PreparedGym, patches: TaskPatches, optio
     }
     return verdict({ ...judgement, runs, level });
   } finally {
-    await reset(workdir, gym.commit);
+    const released = releaseContainers();
+    await reset(workdir, gym.commit).finally(() => released);
   }
 }
 

@@ -114,3 +114,42 @@ export async function readFirstEntry(archive: NodeJS.ReadableStream, limitBytes:
   await pipeline(archive, extract);
   return found;
 }
+
+/** A file written as the first entry of a combined archive (the start script of a run in a started container). */
+export interface ArchiveFile {
+  name: string;
+  content: string;
+  mode: number;
+}
+
+/**
+ * One tar stream: `first`, then the entries of each archive, renamed under its directory (relative to /), in order:
+ * what the archive API would have extracted at each directory, as one stream that tar can extract at /.
+ */
+export function combineArchives(first: ArchiveFile, archives: { directory: string; archive: () => NodeJS.ReadableStream }[]): NodeJS.ReadableStream {
+  const pack = tar.pack();
+  void (async () => {
+    try {
+      pack.entry({ name: first.name, mode: first.mode, uid: 0, gid: 0, mtime: new Date() }, first.content);
+      for (const { directory, archive } of archives) {
+        const base = directory.replace(/^\/+/, '');
+        const extract = tar.extract();
+        extract.on('entry', (header, stream, next) => {
+          const renamed = { ...header, name: path.posix.join(base, header.name) };
+          if (header.type === 'file') {
+            pipeline(stream, pack.entry(renamed)).then(() => next(), next);
+            return;
+          }
+          pack.entry(renamed);
+          stream.on('end', () => next());
+          stream.resume();
+        });
+        await pipeline(archive(), extract);
+      }
+      pack.finalize();
+    } catch (error) {
+      pack.destroy(error as Error);
+    }
+  })();
+  return pack as unknown as NodeJS.ReadableStream;
+}

@@ -9,7 +9,8 @@ import type { ContainerRuntime } from './container-runtime.js';
 import { createDockerClient, requireDockerEngine } from './client.js';
 export { isContainerRuntime, type ContainerRuntime } from './container-runtime.js';
 import { isLocalEngine } from './container-cgroup.js';
-import { REMOTE_PROCESS_LIMIT_MISSING, runContainer, type ContainerRun } from './run-container.js';
+import { REMOTE_PROCESS_LIMIT_MISSING, type ContainerRun } from './run-container.js';
+import { createStartedContainers } from './started-containers.js';
 import { listWorkingCopyChanges } from './working-copy-changes.js';
 import type { HostMount } from './host-mounts.js';
 
@@ -37,12 +38,14 @@ export interface DockerRuntimeOptions {
 /**
  * Docker runtime: every run is a fresh container from `image`, network none, memory, swap, pids (and CPU) limits,
  * all capabilities dropped, no-new-privileges, removed afterwards whatever happens. A run's layers are copied in
- * through the archive API before it starts (nothing is bind-mounted from the host); `collect` is copied out.
+ * (through the container's stdin into a container started for it, see started-containers.ts; nothing is
+ * bind-mounted from the host); `collect` is copied out.
  */
 export function createDockerRuntime(options: DockerRuntimeOptions): ContainerRuntime {
   const client = options.client ?? createDockerClient();
   const containerWorkdir = options.workdir ?? '/testbed';
   let isEngineChecked = false;
+  const containers = createStartedContainers(client);
 
   async function describeProtections(): Promise<{ applied: string[]; missing: string[] }> {
     return {
@@ -100,7 +103,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): ContainerRun
       deletions.push(...plan.deletions);
     }
     const workspace = writable[0];
-    return runContainer(client, {
+    return containers.run({
       image: options.image,
       argv,
       workdir: runOptions.cwd,
@@ -122,7 +125,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): ContainerRun
     });
   }
 
-  return { name: 'docker', mountsLayers: true, containerWorkdir, image: options.image, run, describeProtections };
+  return { name: 'docker', mountsLayers: true, containerWorkdir, image: options.image, run, describeProtections, holdContainers: containers.hold };
 }
 
 /** A workspace's .git packed as <prefix>/.swe-mirror-git (the start script moves it over the image's .git). */

@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import type { ProcessResult } from '../../core/process.js';
 import { DEFAULT_OUTPUT_LIMIT_BYTES, OutputCapture } from '../output-capture.js';
 import { readSingleFile } from './archive.js';
-import { findContainerProcessCounter, isLocalEngine } from './container-cgroup.js';
+import { findContainerProcessCounter, isLocalEngine, type ContainerProcessCounter } from './container-cgroup.js';
 import { toReadOnlyBinds, type HostMount } from './host-mounts.js';
 
 /** Label on every container swe-mirror creates, so leftovers of a killed swe-mirror can be found and removed. */
@@ -20,7 +20,7 @@ const SHARED_MEMORY_SHARE = 4;
  * deleted), then puts each staged path in place of its destination (pairs before the second `--`), then execs the
  * rest. Exit 125: the set-up itself failed.
  */
-const PREPARE_THEN_EXEC = [
+export const PREPARE_THEN_EXEC = [
   'while [ "$1" != "--" ]; do rm -rf -- "$1" || exit 125; shift; done; shift',
   'while [ "$1" != "--" ]; do rm -rf -- "$2" && mv -- "$1" "$2" || exit 125; shift 2; done; shift',
   'exec "$@"',
@@ -55,13 +55,11 @@ export interface ContainerRun {
   beforeRemove?: (container: Docker.Container, result: ProcessResult) => Promise<void>;
 }
 
-/** Create a fresh container, copy the uploads in, run it under its limits, read back `collect`, remove it whatever happens. */
-export async function runContainer(client: Docker, run: ContainerRun): Promise<ProcessResult> {
-  const startedAt = Date.now();
-  const capture = new OutputCapture(run.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES, run.logPath);
-  const container = await client.createContainer({
+/** The engine's container config of `run` (its limits, environment and isolation), with `cmd` as its command. */
+export function containerConfig(run: ContainerRun, cmd: string[]): Docker.ContainerCreateOptions {
+  return {
     Image: run.image,
-    Cmd: ['/bin/sh', '-c', PREPARE_THEN_EXEC, 'sh', ...run.deletions, '--', ...(run.replacements ?? []).flat(), '--', ...run.argv],
+    Cmd: cmd,
     Entrypoint: [],
     WorkingDir: run.workdir,
     Env: Object.entries(run.env).map(([name, value]) => `${name}=${value}`),
@@ -87,29 +85,72 @@ export async function runContainer(client: Docker, run: ContainerRun): Promise<P
       LogConfig: { Type: 'none', Config: {} },
       AutoRemove: false,
     },
+  };
+}
+
+/** The start script's arguments: deletions, then replacement pairs, then the command (see PREPARE_THEN_EXEC). */
+export function prepareArguments(run: ContainerRun): string[] {
+  return [...run.deletions, '--', ...(run.replacements ?? []).flat(), '--', ...run.argv];
+}
+
+/** Create a fresh container, copy the uploads in, run it under its limits, read back `collect`, remove it whatever happens. */
+export async function runContainer(client: Docker, run: ContainerRun): Promise<ProcessResult> {
+  const startedAt = Date.now();
+  const capture = new OutputCapture(run.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES, run.logPath);
+  const container = await client.createContainer(containerConfig(run, ['/bin/sh', '-c', PREPARE_THEN_EXEC, 'sh', ...prepareArguments(run)]));
+  try {
+    for (const upload of run.uploads) await container.putArchive(upload.archive(), { path: upload.directory });
+    const attached = await container.attach({ stream: true, stdout: true, stderr: true });
+    const ended = endOf(attached);
+    client.modem.demuxStream(attached, sink(capture, 'stdout'), sink(capture, 'stderr'));
+    await container.start();
+    const counter = await findProcessCounter(container);
+    return await superviseRun(container, run, capture, { startedAt, ended, counter });
+  } finally {
+    await container.remove({ force: true, v: true }).catch(() => undefined);
+  }
+}
+
+/** When an attach stream is over (ended, closed or failed). */
+export function endOf(attached: NodeJS.ReadableStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    attached.on('end', resolve);
+    attached.on('close', resolve);
+    attached.on('error', () => resolve());
   });
+}
+
+/** The started container's pids counter, where the engine is on this machine (undefined elsewhere, or not found). */
+export async function findProcessCounter(container: Docker.Container): Promise<ContainerProcessCounter | undefined> {
+  // The engine enforces the pids limit without reporting it: a run that reaches it is stopped and labelled, as locally.
+  const started = isLocalEngine() ? await container.inspect().catch(() => undefined) : undefined;
+  return started ? findContainerProcessCounter(started.State.Pid, container.id) : undefined;
+}
+
+/** What a started container needs for supervision: when the run began, when its output ends, its pids counter. */
+export interface StartedRun {
+  startedAt: number;
+  ended: Promise<void>;
+  counter: ContainerProcessCounter | undefined;
+}
+
+/**
+ * Watch a started container until its command exits, its time limit or its process limit (then kill it), and
+ * build the result: exit status, OOM label, capped output, collected files. `beforeRemove` runs last; the caller
+ * removes the container.
+ */
+export async function superviseRun(container: Docker.Container, run: ContainerRun, capture: OutputCapture, started: StartedRun): Promise<ProcessResult> {
   let timedOut = false;
   let processLimitReached = false;
   let timer: NodeJS.Timeout | undefined;
   let watchdog: NodeJS.Timeout | undefined;
   try {
-    for (const upload of run.uploads) await container.putArchive(upload.archive(), { path: upload.directory });
-    const attached = await container.attach({ stream: true, stdout: true, stderr: true });
-    const ended = new Promise<void>((resolve) => {
-      attached.on('end', resolve);
-      attached.on('close', resolve);
-      attached.on('error', () => resolve());
-    });
-    client.modem.demuxStream(attached, sink(capture, 'stdout'), sink(capture, 'stderr'));
-    await container.start();
     // Asked after start: a created container counts as "not running" too; a stopped one answers with its exit status.
     const exited = container.wait({ condition: 'not-running' }) as Promise<{ StatusCode: number }>;
     const expired = new Promise<'expired'>((resolve) => {
       timer = setTimeout(() => resolve('expired'), run.timeoutMs);
     });
-    // The engine enforces the pids limit without reporting it: a run that reaches it is stopped and labelled, as locally.
-    const started = isLocalEngine() ? await container.inspect().catch(() => undefined) : undefined;
-    const counter = started ? await findContainerProcessCounter(started.State.Pid, container.id) : undefined;
+    const { counter } = started;
     const overLimit = new Promise<'process-limit'>((resolve) => {
       if (!counter) return;
       watchdog = setInterval(() => {
@@ -125,7 +166,7 @@ export async function runContainer(client: Docker, run: ContainerRun): Promise<P
       await container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
     }
     const status = await exited;
-    await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, OUTPUT_DRAIN_MS))]);
+    await Promise.race([started.ended, new Promise((resolve) => setTimeout(resolve, OUTPUT_DRAIN_MS))]);
     const state = (await container.inspect()).State;
     const outOfMemory = state.OOMKilled === true && !processLimitReached;
     const output = await capture.finish();
@@ -143,7 +184,7 @@ export async function runContainer(client: Docker, run: ContainerRun): Promise<P
       timedOut,
       outOfMemory,
       processLimitReached,
-      durationMs: Date.now() - startedAt,
+      durationMs: Date.now() - started.startedAt,
       stdout: output.stdout,
       stderr,
       outputTruncated: output.outputTruncated,
@@ -156,7 +197,6 @@ export async function runContainer(client: Docker, run: ContainerRun): Promise<P
   } finally {
     clearTimeout(timer);
     clearInterval(watchdog);
-    await container.remove({ force: true, v: true }).catch(() => undefined);
   }
 }
 
@@ -170,7 +210,7 @@ async function collectFiles(container: Docker.Container, paths: string[]): Promi
   return collected;
 }
 
-function sink(capture: OutputCapture, stream: 'stdout' | 'stderr'): Writable {
+export function sink(capture: OutputCapture, stream: 'stdout' | 'stderr'): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, done) {
       capture.add(stream, chunk);
