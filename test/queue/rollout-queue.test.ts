@@ -1,0 +1,234 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTrajectories, type TrajectoryRecord } from '../../src/agent/trajectory.js';
+import type { ExportResult } from '../../src/dataset/export.js';
+import { ROLLOUT_JOB_SCHEMA_VERSION, rolloutJobId, type RolloutJobData } from '../../src/queue/rollout-job.js';
+import { startScriptedOpenAiServer, type ScriptedHttpResponse, type ScriptedServer } from '../../src/testing/index.js';
+import { repositoryOf, solveCalcAdd, type ScriptedTurn } from '../agent/scripted-agent.js';
+import { hasStackTrace, runCli, type CliResult } from '../support/pipeline-cli.js';
+import { calcTasks, exportCalcTasks } from '../validate/calc-export.js';
+import { spawnWorker, type WorkerProcess } from './queue-harness.js';
+import { REDIS_IS_UP, flushTestDatabase, testRedisUrl } from './redis-for-tests.js';
+
+// Slow: `swe-mirror rollout --queue` with two real worker processes on their own data folders (as on two
+// machines: the exported gym comes with the jobs). The worker holding calc-mul trial 0 is SIGKILLed while
+// that episode waits for its second model answer; the episode re-runs from its start on the other worker.
+const DATABASE = 3;
+const TRIALS = 2;
+
+/** calc-mul: swaps the operands of the sum instead of multiplying (applies, fixes nothing): an unresolved episode. */
+function solveCalcMulWrongly(repository: string): ScriptedTurn[] {
+  return [
+    { content: 'Looking at mul.', calls: [['execute_bash', JSON.stringify({ command: 'grep -n "def mul" -A1 calc.py' })]] },
+    { calls: [['str_replace_editor', JSON.stringify({ command: 'str_replace', path: `${repository}/calc.py`, old_str: 'def mul(a, b):\n    return a + b', new_str: 'def mul(a, b):\n    return b + a' })]] },
+    { calls: [['finish', JSON.stringify({ message: 'mul: operands swapped' })]] },
+  ];
+}
+
+/**
+ * The episode a request belongs to. Trials are alike by design, so a request names only its task (by the
+ * problem statement) and, through the repository path (the prepared gym's, under the data folder), the worker sending it.
+ */
+function episodeOf(body: unknown): { repository: string; instance: string; worker: number; turn: number } {
+  const messages = (body as { messages: Array<{ role: string; content: string }> }).messages;
+  const repository = repositoryOf(body);
+  const instance = /\b(calc-add|calc-mul) is broken\b/.exec(messages.find((message) => message.role === 'user')?.content ?? '')?.[1] ?? '?';
+  const worker = Number(/\/worker-(\d)-data\//.exec(repository)?.[1] ?? -1);
+  return { repository, instance, worker, turn: messages.filter((message) => message.role === 'assistant').length };
+}
+
+function reply(turn: number, scripted: ScriptedTurn): ScriptedHttpResponse {
+  const toolCalls = (scripted.calls ?? []).map(([name, argumentsText], index) => ({ id: `call_${turn}_${index}`, type: 'function', function: { name, arguments: argumentsText } }));
+  return {
+    body: {
+      id: `chatcmpl-${turn}`,
+      object: 'chat.completion',
+      model: 'scripted-agent',
+      choices: [{ index: 0, message: { role: 'assistant', content: scripted.content ?? null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) }, finish_reason: toolCalls.length > 0 ? 'tool_calls' : 'stop' }],
+      usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
+    },
+  };
+}
+
+/** A record as two runs can compare it: timings dropped, the agent's repository path (it differs per run and machine) replaced. */
+function comparable(record: TrajectoryRecord): unknown {
+  const { duration_ms: _duration, overhead_ms: _overhead, created_at: _created, ...rest } = record;
+  const repository = repositoryOf({ messages: record.messages });
+  return JSON.parse(JSON.stringify(rest).split(repository).join('<repository>'));
+}
+
+function byEpisode(records: TrajectoryRecord[]): Map<string, unknown> {
+  return new Map([...records].sort((a, b) => a.instance_id.localeCompare(b.instance_id) || a.trial - b.trial).map((record) => [`${record.instance_id}#${record.trial}`, comparable(record)]));
+}
+
+/** The active rollout jobs and the pid of the worker holding each, from the jobs' own records in Redis. */
+async function activeRolloutJobs(queueUrl: string): Promise<Array<{ id: string; pid: number }>> {
+  const redis = new Redis(queueUrl);
+  try {
+    const ids = await redis.lrange('swe-mirror:rollout:active', 0, -1);
+    return Promise.all(ids.map(async (id) => ({ id, pid: Number((await redis.hget(`swe-mirror:rollout:${id}`, 'pb'))?.split(':').at(-1)) })));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function startsOf(worker: WorkerProcess, instance: string, trial: number): number {
+  return worker.output().split('\n').filter((line) => line.includes(`start rollout__${instance}__trial-${trial}__`)).length;
+}
+
+describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }, () => {
+  const queueUrl = testRedisUrl(DATABASE);
+  const kill: { armed: boolean; victim?: WorkerProcess; jobId?: string; error?: string } = { armed: false };
+  let server: ScriptedServer;
+  let exported: ExportResult;
+  let directory: string;
+  let local: CliResult;
+  let queued: CliResult;
+  let rerun: CliResult;
+  let workers: WorkerProcess[] = [];
+
+  const rolloutCli = (output: string, extra: string[]) =>
+    runCli(['rollout', '--tasks', exported.sweBenchFile, '--model', 'openai:scripted-agent', '--base-url', server.url, '--trials', String(TRIALS), '--output', output, ...extra]);
+
+  beforeAll(async () => {
+    await flushTestDatabase(DATABASE);
+    // Each task its own statement, so that a request names its task.
+    exported = await exportCalcTasks(calcTasks().map((task) => ({ ...task, problemStatement: `${task.instanceId} is broken: fix it.` })));
+    directory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-rollout-queue-'));
+    server = await startScriptedOpenAiServer({
+      responses: (body) => {
+        const episode = episodeOf(body);
+        if (kill.armed && episode.worker >= 0 && episode.instance === 'calc-mul' && episode.turn === 1 && !kill.victim) {
+          // The sender, SIGKILLed while it waits for this answer; its job is named by the job's own record (BullMQ's `pb`, host:pid).
+          kill.victim = workers[episode.worker];
+          void activeRolloutJobs(queueUrl).then((active) => {
+            kill.jobId = active.find((job) => job.pid === kill.victim?.child.pid)?.id;
+            if (!kill.victim || !kill.jobId) kill.error = `worker ${episode.worker} holds no active job (${JSON.stringify(active)})`;
+            kill.victim?.child.kill('SIGKILL');
+          }, (error: Error) => (kill.error = error.message));
+          return { text: 'never delivered', delayMs: 120_000 };
+        }
+        const script = episode.instance === 'calc-add' ? solveCalcAdd(episode.repository) : solveCalcMulWrongly(episode.repository);
+        return reply(episode.turn, script[episode.turn] ?? { content: 'I am out of script.' });
+      },
+    });
+
+    local = await rolloutCli(path.join(directory, 'local.jsonl'), ['--data-dir', path.join(directory, 'local-data')]);
+    workers = [0, 1].map((index) => spawnWorker(queueUrl, path.join(directory, `worker-${index}-data`), ['--stall-seconds', '5']));
+    kill.armed = true;
+    queued = await rolloutCli(path.join(directory, 'queued.jsonl'), ['--queue', queueUrl, '--max-in-flight', '3']);
+    rerun = await rolloutCli(path.join(directory, 'queued.jsonl'), ['--queue', queueUrl]);
+  }, 900_000);
+
+  afterAll(async () => {
+    for (const worker of workers) worker.child.kill('SIGKILL');
+    await server?.close();
+    if (directory) await rm(directory, { recursive: true, force: true });
+  });
+
+  it('writes the trajectories of a local run, the killed episode re-run on the other worker and written once', async () => {
+    const workerOutput = workers.map((worker) => worker.output()).join('\n---\n');
+    expect(local.code, local.output).toBe(0);
+    expect(queued.code, `${queued.output}\n--- workers ---\n${workerOutput}`).toBe(0);
+    expect(kill.error, workerOutput).toBeUndefined();
+    const victim = kill.victim!;
+    expect((await victim.exited).signal).toBe('SIGKILL');
+    const survivor = workers.find((worker) => worker !== victim)!;
+    expect(survivor.child.exitCode).toBeNull();
+
+    const expected = await readTrajectories(path.join(directory, 'local.jsonl'));
+    const got = await readTrajectories(path.join(directory, 'queued.jsonl'));
+    // Every (instance, trial) once, and the same episodes as the local run: patches, exits, evaluations, messages, sandbox.
+    expect(got.map((record) => `${record.instance_id}#${record.trial}`).sort()).toEqual(['calc-add#0', 'calc-add#1', 'calc-mul#0', 'calc-mul#1']);
+    expect(byEpisode(got)).toEqual(byEpisode(expected));
+    const summary = [...got].sort((a, b) => a.instance_id.localeCompare(b.instance_id) || a.trial - b.trial).map((record) => [record.instance_id, record.trial, record.exit_reason, record.evaluation?.patch_applied, record.evaluation?.resolved]);
+    expect(summary).toEqual([
+      ['calc-add', 0, 'finished', true, true],
+      ['calc-add', 1, 'finished', true, true],
+      ['calc-mul', 0, 'finished', true, false],
+      ['calc-mul', 1, 'finished', true, false],
+    ]);
+
+    // The killed episode started on the victim, then once on the survivor, from its first request; every other episode once in all.
+    const killed = /^rollout__calc-mul__trial-(\d)__/.exec(kill.jobId ?? '');
+    expect(killed, kill.jobId).not.toBeNull();
+    const killedTrial = Number(killed![1]);
+    expect(startsOf(victim, 'calc-mul', killedTrial)).toBe(1);
+    expect(startsOf(survivor, 'calc-mul', killedTrial)).toBe(1);
+    for (const [instance, trial] of [['calc-add', 0], ['calc-add', 1], ['calc-mul', 1 - killedTrial]] as const) {
+      expect(workers.reduce((sum, worker) => sum + startsOf(worker, instance, trial), 0), `${instance} trial ${trial}`).toBe(1);
+    }
+    const queuedRequests = server.requests.filter((request) => episodeOf(request.body).worker >= 0);
+    const mulStarts = queuedRequests.filter((request) => episodeOf(request.body).instance === 'calc-mul' && episodeOf(request.body).turn === 0);
+    expect(mulStarts).toHaveLength(3);
+    // No API key travels in a job: each worker sent its own environment's (queue-harness sets OPENAI_API_KEY=test-key).
+    expect(new Set(queuedRequests.map((request) => request.headers.authorization))).toEqual(new Set(['Bearer test-key']));
+  });
+
+  it('enqueues nothing on a rerun: every episode is already in the output, and no rollout job is left in Redis', async () => {
+    expect(rerun.code, rerun.output).toBe(0);
+    expect(rerun.stdout).toContain(`0 episode(s) run, 4 already in`);
+    expect(workers.reduce((sum, worker) => sum + ['calc-add', 'calc-mul'].reduce((inner, instance) => inner + startsOf(worker, instance, 0) + startsOf(worker, instance, 1), 0), 0)).toBe(5);
+    const redis = new Redis(queueUrl);
+    try {
+      expect(await redis.keys('swe-mirror:rollout:rollout__*')).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+    expect(await readTrajectories(path.join(directory, 'queued.jsonl'))).toHaveLength(4);
+  });
+});
+
+describe('rollout job ids', () => {
+  const data: RolloutJobData = {
+    schemaVersion: ROLLOUT_JOB_SCHEMA_VERSION,
+    kind: 'rollout',
+    task: { instanceId: 'calc-add', gym: 'calc', baseCommit: 'b'.repeat(40), patch: 'fix', testPatch: 'test', FAIL_TO_PASS: ['t'], PASS_TO_PASS: [], gymCommit: undefined },
+    trial: 0,
+    problemStatement: 'x is wrong',
+    gym: { name: 'calc', specBlob: 'a'.repeat(64), bundleBlob: 'c'.repeat(64) },
+    model: { name: 'm', apiKeyEnv: 'OPENAI_API_KEY' },
+    settings: { temperature: 1, maxRounds: 100 },
+  };
+
+  it('is the same for the same episode, and differs with the trial or anything that defines the episode but the rate limit', () => {
+    const id = rolloutJobId(data);
+    expect(id).toMatch(/^rollout__calc-add__trial-0__[0-9a-f]{16}$/);
+    expect(rolloutJobId(structuredClone(data))).toBe(id);
+    expect(rolloutJobId({ ...data, model: { ...data.model, rateLimit: { perMinute: 60 } } })).toBe(id);
+    const changed = [
+      { ...data, trial: 1 },
+      { ...data, settings: { ...data.settings, temperature: 0.5 } },
+      { ...data, settings: { ...data.settings, maxRounds: 10 } },
+      { ...data, settings: { ...data.settings, maxCostUsd: 1 } },
+      { ...data, model: { ...data.model, name: 'other' } },
+      { ...data, gym: { ...data.gym, bundleBlob: 'd'.repeat(64) } },
+    ].map(rolloutJobId);
+    expect(new Set([id, ...changed]).size).toBe(changed.length + 1);
+  });
+});
+
+describe('rollout --queue refuses bad input before any work', () => {
+  const tasks = path.join(tmpdir(), 'no-such-export', 'tasks.jsonl');
+  const cases: Array<{ args: string[]; code: number; says: RegExp }> = [
+    { args: ['--queue', 'redis://127.0.0.1:6390', '--workers', '2'], code: 2, says: /--workers cannot be combined with --queue[^]*--max-in-flight/ },
+    { args: ['--queue', 'redis://127.0.0.1:6390', '--unsafe-no-sandbox'], code: 2, says: /each worker decides its own sandbox[^]*swe-mirror worker/ },
+    { args: ['--queue', 'redis://127.0.0.1:6390', '--data-dir', '/tmp/x'], code: 2, says: /--data-dir cannot be combined with --queue/ },
+    { args: ['--max-in-flight', '4'], code: 2, says: /--max-in-flight works only with --queue/ },
+    { args: ['--queue', 'http://127.0.0.1:6390'], code: 2, says: /is not a Redis URL/ },
+    { args: ['--queue', 'redis://127.0.0.1:6390', '--max-in-flight', '0'], code: 2, says: /--max-in-flight "0" is not a positive whole number/ },
+    // Nothing listens on port 1: the same message (and exit 3) as the other coordinators.
+    { args: ['--queue', 'redis://127.0.0.1:1'], code: 3, says: /No Redis answers at redis:\/\/127\.0\.0\.1:1[^]*redis-server/ },
+  ];
+  for (const { args, code, says } of cases) {
+    it(`${args.join(' ')} → exit ${code}`, async () => {
+      const result = await runCli(['rollout', '--tasks', tasks, '--model', 'openai:m', ...args]);
+      expect(result.code, result.output).toBe(code);
+      expect(result.stderr).toMatch(says);
+      expect(hasStackTrace(result.output)).toBe(false);
+    });
+  }
+});
