@@ -171,6 +171,55 @@ describe.skipIf(!isTestable)('docker runtime (real engine)', () => {
     expect(result.stdout).toBe('a'.repeat(1000));
   });
 
+  it('held for a series of runs (as verify holds it): each run still sees only the image and its own files, its stdin is empty, and none remain after the release', async () => {
+    const release = runtime.holdContainers?.();
+    expect(release).toBeDefined();
+    try {
+      writeFileSync(path.join(tree, 'added.txt'), 'first state\n');
+      const first = await runtime.run(sh('cat added.txt; echo x > planted.txt; echo x > /tmp/planted; cat; echo stdin-closed'), options());
+      expect(first).toMatchObject({ exitCode: 0, stdout: 'first state\nstdin-closed\n' });
+      writeFileSync(path.join(tree, 'added.txt'), 'second state\n');
+      // Two at once, as verify's full run beside its targeted rerun: each in its own container.
+      const [second, third] = await Promise.all([0, 1].map(() => runtime.run(sh('cat added.txt; ls planted.txt /tmp/planted 2>&1 | wc -l; ls -a | grep -c swe-mirror'), options())));
+      for (const result of [second, third]) expect(result?.stdout).toBe('second state\n2\n0\n');
+    } finally {
+      unlinkSync(path.join(tree, 'added.txt'));
+      await release?.();
+    }
+    expect(await listContainersOf(image)).toEqual([]);
+  });
+
+  it("falls back to copying in before start where the container cannot extract the run: no tar in the image, or a user that cannot write the workdir", async () => {
+    const tarless = `swe-mirror-test/runtime-probe-tarless:${process.pid}`;
+    const failed = await buildGymImage(createDockerClient(), {
+      baseImage: image,
+      hostTree: tree,
+      workdir: WORKDIR,
+      install: ['rm -f "$(command -v tar)"'],
+      env: {},
+      timeoutMs: 120_000,
+      memoryBytes: 512 * MEBIBYTE,
+      tag: tarless,
+      logDirectory: `${tree}-logs`,
+    });
+    expect(failed).toBeUndefined();
+    writeFileSync(path.join(tree, 'added.txt'), 'copied by the engine\n');
+    try {
+      for (const fallback of [createDockerRuntime({ image: tarless, workdir: WORKDIR, baseCommit: commit }), createDockerRuntime({ image, workdir: WORKDIR, baseCommit: commit, user: 'nobody' })]) {
+        for (let round = 0; round < 2; round += 1) {
+          const result = await fallback.run(sh('cat added.txt; command -v tar >/dev/null || echo no-tar; id -un'), options());
+          expect(result.exitCode).toBe(0);
+          expect(result.stdout.split('\n')[0]).toBe('copied by the engine');
+        }
+      }
+      expect(await listContainersOf(tarless)).toEqual([]);
+      expect(await listContainersOf(image)).toEqual([]);
+    } finally {
+      unlinkSync(path.join(tree, 'added.txt'));
+      await createDockerClient().getImage(tarless).remove({ force: true }).catch(() => undefined);
+    }
+  });
+
   it('refuses what it cannot honour: a writable layer would have to write back into the host', async () => {
     await expect(runtime.run(sh('true'), options({ layers: [{ source: tree, target: WORKDIR, mode: 'writable' }] }))).rejects.toMatchObject({ code: 'DOCKER_RUN_UNSUPPORTED' });
   });
