@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 
 /**
  * The host's view of a running container's pids cgroup, read where the engine runs on this machine: the engine
@@ -34,4 +35,32 @@ export async function findContainerProcessCounter(pid: number, containerId: stri
       return max !== null && max !== undefined && Number(max[1]) > 0;
     },
   };
+}
+
+const KERNEL_LOG = '/dev/kmsg';
+const KERNEL_RECORD_BYTES = 8192;
+
+/**
+ * Whether the kernel log holds an OOM kill in the memory cgroup of `containerId` (its `oom-kill:` record names the
+ * cgroup, `oom_memcg=/…<id>…`). For an engine that does not report it itself: Podman on a cgroup v1 host says
+ * `OOMKilled: false` and the container's cgroup is gone once it has exited, but the kernel writes this record before
+ * it delivers the kill, so it is there when the exit is seen. False when the log cannot be read (no CAP_SYSLOG).
+ */
+export async function hasKernelOomKill(containerId: string): Promise<boolean> {
+  if (!/^[0-9a-f]{12,}$/.test(containerId)) return false;
+  const handle = await open(KERNEL_LOG, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => undefined);
+  if (!handle) return false;
+  const record = Buffer.alloc(KERNEL_RECORD_BYTES);
+  try {
+    // One record a read, oldest first, until none is left (EAGAIN); EPIPE: a record was overwritten, read on.
+    for (;;) {
+      const read = await handle.read(record, 0, record.length, null).catch((error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? { bytesRead: -1 } : undefined));
+      if (!read || read.bytesRead === 0) return false;
+      if (read.bytesRead < 0) continue;
+      const message = record.subarray(0, read.bytesRead).toString('utf8');
+      if (message.includes('oom-kill:') && new RegExp(`oom_memcg=[^,\\s]*${containerId}`).test(message)) return true;
+    }
+  } finally {
+    await handle.close();
+  }
 }

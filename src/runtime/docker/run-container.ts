@@ -3,8 +3,9 @@ import type Docker from 'dockerode';
 import type { ProcessResult } from '../../core/process.js';
 import { DEFAULT_OUTPUT_LIMIT_BYTES, OutputCapture } from '../output-capture.js';
 import { readSingleFile } from './archive.js';
-import { findContainerProcessCounter, isLocalEngine, type ContainerProcessCounter } from './container-cgroup.js';
+import { findContainerProcessCounter, hasKernelOomKill, isLocalEngine, type ContainerProcessCounter } from './container-cgroup.js';
 import { toReadOnlyBinds, type HostMount } from './host-mounts.js';
+import { statContainerPath } from './path-stat.js';
 
 /** Label on every container swe-mirror creates, so leftovers of a killed swe-mirror can be found and removed. */
 export const CONTAINER_LABEL = 'swe-mirror.run';
@@ -168,7 +169,9 @@ export async function superviseRun(container: Docker.Container, run: ContainerRu
     const status = await exited;
     await Promise.race([started.ended, new Promise((resolve) => setTimeout(resolve, OUTPUT_DRAIN_MS))]);
     const state = (await container.inspect()).State;
-    const outOfMemory = state.OOMKilled === true && !processLimitReached;
+    // Podman on cgroup v1 reports no OOM kill: a SIGKILLed run (137) is one only if the kernel log says so for this container.
+    const killedByKernel = state.OOMKilled !== true && status.StatusCode === 137 && !timedOut && !processLimitReached && isLocalEngine() && (await hasKernelOomKill(container.id));
+    const outOfMemory = (state.OOMKilled === true || killedByKernel) && !processLimitReached;
     const output = await capture.finish();
     const stderr = processLimitReached
       ? `${output.stderr}\n[swe-mirror: stopped: the run reached its limit of ${run.processLimit} processes and threads (a fork bomb, or raise processLimit in the gym spec)]\n`
@@ -204,7 +207,9 @@ export async function superviseRun(container: Docker.Container, run: ContainerRu
 async function collectFiles(container: Docker.Container, paths: string[]): Promise<Record<string, Buffer | undefined>> {
   const collected: Record<string, Buffer | undefined> = {};
   for (const file of paths) {
-    const archive = await container.getArchive({ path: file }).catch(() => undefined);
+    // Podman's archive of a symlink follows it: the path's own stat says whether it is a regular file.
+    const stat = await statContainerPath(container, file);
+    const archive = stat && !stat.isSymlink && !stat.isDirectory ? await container.getArchive({ path: file }).catch(() => undefined) : undefined;
     collected[file] = archive ? await readSingleFile(archive, COLLECT_LIMIT_BYTES).catch(() => undefined) : undefined;
   }
   return collected;

@@ -3,14 +3,12 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { runGit } from '../../core/git.js';
 import { listTree, readFirstEntry } from './archive.js';
+import { readContainerSymlink, statContainerPath } from './path-stat.js';
 import type { WorkingCopyChanges } from './working-copy-changes.js';
 
 /** Where a workspace's own .git waits in the container until the start script puts it in place of the image's. */
 export const STAGED_GIT_DIRECTORY = '.swe-mirror-git';
 const FILE_LIMIT_BYTES = 64 * 1024 * 1024;
-/** Go's os.FileMode bits, as the archive API's path stat reports them. */
-const MODE_DIRECTORY = 2 ** 31;
-const MODE_SYMLINK = 2 ** 27;
 
 /**
  * What a host workspace (an agent's repository: its own git history, not the gym's) holds beyond `baseCommit`, the
@@ -48,7 +46,9 @@ export async function listWorkspaceChanges(workspace: string, baseRepository: st
  * is written through a symlink or outside `source` (a parent that is not a real directory skips the path).
  */
 export async function copyContainerChangesBack(container: Docker.Container, target: string, source: string): Promise<void> {
-  const changes = ((await container.changes()) ?? []) as { Path: string; Kind: number }[];
+  // Podman answers a container without changes with `null`, not as JSON (so as bytes).
+  const listed = (await container.changes()) as unknown;
+  const changes = (Array.isArray(listed) ? listed : []) as { Path: string; Kind: number }[];
   const relevant = changes
     .map((change) => ({ kind: change.Kind, relative: path.posix.relative(target, change.Path) }))
     .filter(({ relative }) => relative !== '' && !relative.startsWith('..') && !path.posix.isAbsolute(relative))
@@ -60,27 +60,29 @@ export async function copyContainerChangesBack(container: Docker.Container, targ
   for (const { relative } of relevant.filter((change) => change.kind !== 2)) {
     if (!(await hasRealParents(source, relative, true))) continue;
     const containerPath = path.posix.join(target, relative);
-    const info = (await container.infoArchive({ path: containerPath }).catch(() => undefined)) as { headers?: Record<string, string>; resume?: () => void } | undefined;
-    info?.resume?.();
-    const statHeader = info?.headers?.['x-docker-container-path-stat'];
-    if (!statHeader) continue;
-    const stat = JSON.parse(Buffer.from(statHeader, 'base64').toString('utf8')) as { mode: number };
+    const stat = await statContainerPath(container, containerPath);
+    // A symlink is copied as its text (Podman's archive of it follows it; a dangling one has no stat there).
+    const linkText = !stat || stat.isSymlink ? await readContainerSymlink(container, containerPath) : undefined;
+    if (!stat && linkText === undefined) continue;
     const hostPath = path.join(source, relative);
     const existing = await lstat(hostPath).catch(() => undefined);
-    if (stat.mode >= MODE_DIRECTORY) {
+    if (linkText !== undefined) {
+      if (existing) await rm(hostPath, { recursive: true, force: true });
+      await symlink(linkText, hostPath);
+      continue;
+    }
+    if (stat?.isSymlink) continue;
+    if (stat?.isDirectory) {
       if (existing && !existing.isDirectory()) await rm(hostPath, { force: true });
       await mkdir(hostPath, { recursive: true });
       continue;
     }
     const archive = await container.getArchive({ path: containerPath }).catch(() => undefined);
     const entry = archive ? await readFirstEntry(archive, FILE_LIMIT_BYTES).catch(() => undefined) : undefined;
-    if (!entry || (entry.type !== 'file' && entry.type !== 'symlink')) continue;
+    if (!entry || entry.type !== 'file') continue;
     if (existing) await rm(hostPath, { recursive: true, force: true });
-    if (entry.type === 'symlink' || (stat.mode & MODE_SYMLINK) !== 0) await symlink(entry.linkname ?? '', hostPath);
-    else {
-      await writeFile(hostPath, entry.content ?? Buffer.alloc(0), { mode: entry.mode & 0o777 });
-      await chmod(hostPath, entry.mode & 0o777);
-    }
+    await writeFile(hostPath, entry.content ?? Buffer.alloc(0), { mode: entry.mode & 0o777 });
+    await chmod(hostPath, entry.mode & 0o777);
   }
 }
 
