@@ -2,16 +2,19 @@ import { Queue, type Job } from 'bullmq';
 import { MIRROR_QUEUE_NAME, assertQueueReachable, openRedis, type QueueLocation } from './connection.js';
 import { EVALUATE_QUEUE_NAME, type EvaluateJobData } from './evaluate-job.js';
 import { VERIFY_QUEUE_NAME, type VerifyJobData } from './verify-job.js';
+import { ROLLOUT_QUEUE_NAME, type RolloutJobData } from './rollout-job.js';
 import type { MirrorJobData } from './mirror-job.js';
 
 export interface DeadLetter {
   /** Which queue: a mirror job (`run --queue`) or an evaluation job (`evaluate --queue`). */
-  kind: 'mirror' | 'evaluate' | 'verify';
+  kind: 'mirror' | 'evaluate' | 'verify' | 'rollout';
   jobId: string;
   instanceId: string;
   gym: string;
-  /** For an evaluation job: the prediction's model. */
+  /** For an evaluation job: the prediction's model; for a rollout job: the endpoint's model. */
   model?: string;
+  /** For a rollout job: the episode's trial. */
+  trial?: number;
   reason: string;
   attemptsMade: number;
   failedAt: string | null;
@@ -36,6 +39,7 @@ const KINDS = [
   { kind: 'mirror', name: MIRROR_QUEUE_NAME },
   { kind: 'evaluate', name: EVALUATE_QUEUE_NAME },
   { kind: 'verify', name: VERIFY_QUEUE_NAME },
+  { kind: 'rollout', name: ROLLOUT_QUEUE_NAME },
 ] as const;
 type QueueKind = (typeof KINDS)[number]['kind'];
 
@@ -55,6 +59,10 @@ function deadLetterOf(kind: QueueKind, job: Job): DeadLetter {
   if (kind === 'verify') {
     const data = job.data as Partial<VerifyJobData> | undefined;
     return { ...base, instanceId: data?.taskName ?? '?', gym: data?.gym?.name ?? '?' };
+  }
+  if (kind === 'rollout') {
+    const data = job.data as Partial<RolloutJobData> | undefined;
+    return { ...base, instanceId: data?.task?.instanceId ?? '?', gym: data?.task?.gym ?? '?', ...(data?.model ? { model: data.model.name } : {}), ...(data?.trial === undefined ? {} : { trial: data.trial }) };
   }
   const data = job.data as Partial<MirrorJobData> | undefined;
   return { ...base, instanceId: data?.instanceId ?? '?', gym: data?.gym?.name ?? '?' };
@@ -91,7 +99,14 @@ export function renderQueueStatus(status: QueueStatus): string {
   if (status.deadLetters.length === 0) lines.push('dead letters: none');
   else lines.push(`dead letters (${status.counts.failed ?? status.deadLetters.length}):`);
   for (const letter of status.deadLetters) {
-    const what = letter.kind === 'evaluate' ? `evaluation of ${letter.instanceId} (${letter.model ?? '?'}, gym ${letter.gym})` : letter.kind === 'verify' ? `verification of task ${letter.instanceId} (gym ${letter.gym})` : `${letter.instanceId} (gym ${letter.gym})`;
+    const what =
+      letter.kind === 'evaluate'
+        ? `evaluation of ${letter.instanceId} (${letter.model ?? '?'}, gym ${letter.gym})`
+        : letter.kind === 'verify'
+          ? `verification of task ${letter.instanceId} (gym ${letter.gym})`
+          : letter.kind === 'rollout'
+            ? `rollout of ${letter.instanceId} trial ${letter.trial ?? '?'} (${letter.model ?? '?'}, gym ${letter.gym})`
+            : `${letter.instanceId} (gym ${letter.gym})`;
     lines.push(`  ${what}, ${letter.attemptsMade} tries, failed ${letter.failedAt ?? '?'} on ${letter.worker ?? '?'}`);
     lines.push(`    ${letter.reason.split('\n')[0]}`);
   }

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -75,13 +76,28 @@ async function activeRolloutJobs(queueUrl: string): Promise<Array<{ id: string; 
   }
 }
 
-function startsOf(worker: WorkerProcess, instance: string, trial: number): number {
-  return worker.output().split('\n').filter((line) => line.includes(`start rollout__${instance}__trial-${trial}__`)).length;
+/** The rollout jobs in Redis (waiting, active, finished and not yet written back, failed), from their hashes. */
+async function rolloutJobsInRedis(queueUrl: string): Promise<string[]> {
+  const redis = new Redis(queueUrl);
+  try {
+    return (await redis.keys('swe-mirror:rollout:rollout__*')).filter((key) => /^swe-mirror:rollout:rollout__[^:]+$/.test(key));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function startsOf(worker: WorkerProcess | string, instance: string, trial: number): number {
+  return (typeof worker === 'string' ? worker : worker.output()).split('\n').filter((line) => line.includes(`start rollout__${instance}__trial-${trial}__`)).length;
 }
 
 describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }, () => {
   const queueUrl = testRedisUrl(DATABASE);
   const kill: { armed: boolean; victim?: WorkerProcess; jobId?: string; error?: string } = { armed: false };
+  /** Rollout jobs in Redis, counted at each request a worker sends during the --max-in-flight 3 run. */
+  const inFlight: Array<Promise<number>> = [];
+  const coordinatorKill: { armed: boolean; child?: ChildProcess; killed: boolean } = { armed: false, killed: false };
+  let afterRerun: string[] = [];
+  let resumed: { first: CliResult; second: CliResult; jobsBefore: string[]; jobsAfter: string[] };
   let server: ScriptedServer;
   let exported: ExportResult;
   let directory: string;
@@ -101,6 +117,12 @@ describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }
     server = await startScriptedOpenAiServer({
       responses: (body) => {
         const episode = episodeOf(body);
+        if (kill.armed && episode.worker >= 0 && !coordinatorKill.armed) inFlight.push(rolloutJobsInRedis(queueUrl).then((jobs) => jobs.length));
+        // The coordinator, SIGKILLed when the episode's last answer is asked for: the worker finishes the job with no one to write it.
+        if (coordinatorKill.armed && episode.instance === 'calc-add' && episode.turn === 5 && !coordinatorKill.killed) {
+          coordinatorKill.killed = true;
+          coordinatorKill.child?.kill('SIGKILL');
+        }
         if (kill.armed && episode.worker >= 0 && episode.instance === 'calc-mul' && episode.turn === 1 && !kill.victim) {
           // The sender, SIGKILLed while it waits for this answer; its job is named by the job's own record (BullMQ's `pb`, host:pid).
           kill.victim = workers[episode.worker];
@@ -121,6 +143,25 @@ describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }
     kill.armed = true;
     queued = await rolloutCli(path.join(directory, 'queued.jsonl'), ['--queue', queueUrl, '--max-in-flight', '3']);
     rerun = await rolloutCli(path.join(directory, 'queued.jsonl'), ['--queue', queueUrl]);
+    afterRerun = workers.map((worker) => worker.output());
+
+    // A coordinator killed -9 while its one job runs; the job completes in Redis; the same command again writes it from there.
+    coordinatorKill.armed = true;
+    const resumedArgs = ['--queue', queueUrl, '--instance-ids', 'calc-add', '--trials', '1', '--temperature', '0.7'];
+    const resumedOutput = path.join(directory, 'resumed.jsonl');
+    const first = await runCli(['rollout', '--tasks', exported.sweBenchFile, '--model', 'openai:scripted-agent', '--base-url', server.url, '--output', resumedOutput, ...resumedArgs], {
+      onSpawn: (child) => (coordinatorKill.child = child),
+    });
+    // Waiting for the job's state, not for a time: the bound only keeps a broken run from hanging the suite.
+    const redis = new Redis(queueUrl);
+    try {
+      for (let polls = 0; polls < 3000 && (await redis.zcard('swe-mirror:rollout:completed')) === 0; polls += 1) await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      redis.disconnect();
+    }
+    const jobsBefore = await rolloutJobsInRedis(queueUrl);
+    const second = await runCli(['rollout', '--tasks', exported.sweBenchFile, '--model', 'openai:scripted-agent', '--base-url', server.url, '--output', resumedOutput, ...resumedArgs]);
+    resumed = { first, second, jobsBefore, jobsAfter: await rolloutJobsInRedis(queueUrl) };
   }, 900_000);
 
   afterAll(async () => {
@@ -156,12 +197,17 @@ describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }
     const killed = /^rollout__calc-mul__trial-(\d)__/.exec(kill.jobId ?? '');
     expect(killed, kill.jobId).not.toBeNull();
     const killedTrial = Number(killed![1]);
-    expect(startsOf(victim, 'calc-mul', killedTrial)).toBe(1);
-    expect(startsOf(survivor, 'calc-mul', killedTrial)).toBe(1);
+    const [victimLog, survivorLog] = [afterRerun[workers.indexOf(victim)]!, afterRerun[workers.indexOf(survivor)]!];
+    expect(startsOf(victimLog, 'calc-mul', killedTrial)).toBe(1);
+    expect(startsOf(survivorLog, 'calc-mul', killedTrial)).toBe(1);
     for (const [instance, trial] of [['calc-add', 0], ['calc-add', 1], ['calc-mul', 1 - killedTrial]] as const) {
-      expect(workers.reduce((sum, worker) => sum + startsOf(worker, instance, trial), 0), `${instance} trial ${trial}`).toBe(1);
+      expect(startsOf(victimLog, instance, trial) + startsOf(survivorLog, instance, trial), `${instance} trial ${trial}`).toBe(1);
     }
-    const queuedRequests = server.requests.filter((request) => episodeOf(request.body).worker >= 0);
+    // --max-in-flight 3: never more than 3 of the 4 episodes' jobs in Redis at once.
+    const counts = await Promise.all(inFlight);
+    expect(counts.length).toBeGreaterThan(0);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(3);
+    const queuedRequests = server.requests.filter((request) => episodeOf(request.body).worker >= 0 && (request.body as { temperature?: number }).temperature === 1);
     const mulStarts = queuedRequests.filter((request) => episodeOf(request.body).instance === 'calc-mul' && episodeOf(request.body).turn === 0);
     expect(mulStarts).toHaveLength(3);
     // No API key travels in a job: each worker sent its own environment's (queue-harness sets OPENAI_API_KEY=test-key).
@@ -171,7 +217,7 @@ describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }
   it('enqueues nothing on a rerun: every episode is already in the output, and no rollout job is left in Redis', async () => {
     expect(rerun.code, rerun.output).toBe(0);
     expect(rerun.stdout).toContain(`0 episode(s) run, 4 already in`);
-    expect(workers.reduce((sum, worker) => sum + ['calc-add', 'calc-mul'].reduce((inner, instance) => inner + startsOf(worker, instance, 0) + startsOf(worker, instance, 1), 0), 0)).toBe(5);
+    expect(afterRerun.reduce((sum, log) => sum + ['calc-add', 'calc-mul'].reduce((inner, instance) => inner + startsOf(log, instance, 0) + startsOf(log, instance, 1), 0), 0)).toBe(5);
     const redis = new Redis(queueUrl);
     try {
       expect(await redis.keys('swe-mirror:rollout:rollout__*')).toEqual([]);
@@ -179,6 +225,25 @@ describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }
       redis.disconnect();
     }
     expect(await readTrajectories(path.join(directory, 'queued.jsonl'))).toHaveLength(4);
+  });
+
+  it('writes a result that finished while its coordinator was dead from the job, without running the episode again', async () => {
+    expect(coordinatorKill.killed).toBe(true);
+    expect(resumed.first.signal, resumed.first.output).toBe('SIGKILL');
+    // The finished job waited in Redis for the coordinator's return; the second one wrote it and removed it.
+    expect(resumed.jobsBefore).toHaveLength(1);
+    expect(resumed.jobsBefore[0]).toMatch(/^swe-mirror:rollout:rollout__calc-add__trial-0__/);
+    expect(resumed.second.code, resumed.second.output).toBe(0);
+    expect(resumed.second.stdout).toContain('1 episode(s) run, 0 already in');
+    expect(resumed.jobsAfter).toEqual([]);
+    const [record, ...more] = await readTrajectories(path.join(directory, 'resumed.jsonl'));
+    expect(more).toEqual([]);
+    expect(record).toMatchObject({ instance_id: 'calc-add', trial: 0, temperature: 0.7, exit_reason: 'finished', success: true });
+    // The episode ran once: one start on the workers, one first request at temperature 0.7.
+    const later = workers.map((worker, index) => worker.output().slice(afterRerun[index]!.length));
+    expect(later.reduce((sum, log) => sum + startsOf(log, 'calc-add', 0), 0)).toBe(1);
+    const firstRequests = server.requests.filter((request) => (request.body as { temperature?: number }).temperature === 0.7 && episodeOf(request.body).turn === 0);
+    expect(firstRequests).toHaveLength(1);
   });
 });
 
