@@ -11,7 +11,7 @@
  * SWE_MIRROR_TEST_REDIS (default redis://127.0.0.1:6390), database 15, keys under a private prefix removed at the end.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -47,8 +47,10 @@ function source(number: number): SourcePR {
   };
 }
 
-// Only what mirrorJobFor reads of a prepared gym: no gym is prepared for no-op jobs.
-const gym = { spec: { name: 'noop' }, loaded: { specPath: '/bench/noop/gym.yaml' }, specHash: 'bench', commit: '0'.repeat(40) } as unknown as PreparedGym;
+// Only what the stage reads of a prepared gym (it puts the spec in Redis; a URL repo sends no source): no gym is prepared for no-op jobs.
+const specDirectory = mkdtempSync(path.join(os.tmpdir(), 'swe-mirror-bench-spec-'));
+writeFileSync(path.join(specDirectory, 'gym.yaml'), 'name: noop\n');
+const gym = { spec: { name: 'noop' }, loaded: { specPath: path.join(specDirectory, 'gym.yaml'), isRemote: true, spec: { name: 'noop' } }, specHash: 'bench', commit: '0'.repeat(40) } as unknown as PreparedGym;
 const settings: MirrorJobSettings = {
   budget: { retriesPerStep: 1, samples: 1 },
   verify: { strict: false, repeats: { run: 1, test: 1, fix: 1 } },
@@ -116,6 +118,7 @@ async function main(): Promise<void> {
   worker.kill('SIGTERM');
   store.close();
   rmSync(scratch, { recursive: true, force: true });
+  rmSync(specDirectory, { recursive: true, force: true });
   await removeKeys();
 
   process.stdout.write('  seconds   done  in flight  RSS MiB  heap MiB\n');

@@ -43,6 +43,7 @@ interface StoppedBy {
   spentUsd: number;
   leftPending: number;
   stoppedGyms: string[];
+  at: string;
 }
 
 async function stoppedBy(config: string): Promise<StoppedBy | undefined> {
