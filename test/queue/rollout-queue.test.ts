@@ -1,9 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { readTrajectories, type TrajectoryRecord } from '../../src/agent/trajectory.js';
 import type { ExportResult } from '../../src/dataset/export.js';
 import { ROLLOUT_JOB_SCHEMA_VERSION, rolloutJobId, type RolloutJobData } from '../../src/queue/rollout-job.js';
@@ -97,7 +99,9 @@ describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }
   const inFlight: Array<Promise<number>> = [];
   const coordinatorKill: { armed: boolean; child?: ChildProcess; killed: boolean } = { armed: false, killed: false };
   let afterRerun: string[] = [];
-  let resumed: { first: CliResult; second: CliResult; jobsBefore: string[]; jobsAfter: string[] };
+  let keysAfterRerun: string[] = [];
+  let poisoned: { run: CliResult; status: CliResult };
+  let resumed: { first: CliResult; second: CliResult; jobsBefore: string[]; jobsAfter: string[]; logs: string[] };
   let server: ScriptedServer;
   let exported: ExportResult;
   let directory: string;
@@ -144,6 +148,8 @@ describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }
     queued = await rolloutCli(path.join(directory, 'queued.jsonl'), ['--queue', queueUrl, '--max-in-flight', '3']);
     rerun = await rolloutCli(path.join(directory, 'queued.jsonl'), ['--queue', queueUrl]);
     afterRerun = workers.map((worker) => worker.output());
+    const probe = new Redis(queueUrl);
+    keysAfterRerun = await probe.keys('swe-mirror:rollout:rollout__*').finally(() => probe.disconnect());
 
     // A coordinator killed -9 while its one job runs; the job completes in Redis; the same command again writes it from there.
     coordinatorKill.armed = true;
@@ -161,7 +167,16 @@ describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }
     }
     const jobsBefore = await rolloutJobsInRedis(queueUrl);
     const second = await runCli(['rollout', '--tasks', exported.sweBenchFile, '--model', 'openai:scripted-agent', '--base-url', server.url, '--output', resumedOutput, ...resumedArgs]);
-    resumed = { first, second, jobsBefore, jobsAfter: await rolloutJobsInRedis(queueUrl) };
+    resumed = { first, second, jobsBefore, jobsAfter: await rolloutJobsInRedis(queueUrl), logs: workers.map((worker, index) => worker.output().slice(afterRerun[index]!.length)) };
+
+    // A copy of the export whose gym install fails on the worker: a dead letter at its first try.
+    const poisonedExport = path.join(directory, 'poisoned-export');
+    await cp(path.dirname(exported.sweBenchFile), poisonedExport, { recursive: true });
+    const specFile = path.join(poisonedExport, 'gyms', 'calc.yaml');
+    const spec = parse(await readFile(specFile, 'utf8')) as Record<string, unknown>;
+    await writeFile(specFile, stringify({ ...spec, install: ['echo "no toolchain here" >&2; exit 7'] }));
+    const run = await runCli(['rollout', '--tasks', path.join(poisonedExport, 'tasks.jsonl'), '--model', 'openai:scripted-agent', '--base-url', server.url, '--output', path.join(directory, 'poisoned.jsonl'), '--queue', queueUrl, '--instance-ids', 'calc-add', '--trials', '1']);
+    poisoned = { run, status: await runCli(['status', '--queue', queueUrl]) };
   }, 900_000);
 
   afterAll(async () => {
@@ -218,12 +233,7 @@ describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }
     expect(rerun.code, rerun.output).toBe(0);
     expect(rerun.stdout).toContain(`0 episode(s) run, 4 already in`);
     expect(afterRerun.reduce((sum, log) => sum + ['calc-add', 'calc-mul'].reduce((inner, instance) => inner + startsOf(log, instance, 0) + startsOf(log, instance, 1), 0), 0)).toBe(5);
-    const redis = new Redis(queueUrl);
-    try {
-      expect(await redis.keys('swe-mirror:rollout:rollout__*')).toEqual([]);
-    } finally {
-      redis.disconnect();
-    }
+    expect(keysAfterRerun).toEqual([]);
     expect(await readTrajectories(path.join(directory, 'queued.jsonl'))).toHaveLength(4);
   });
 
@@ -240,10 +250,20 @@ describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }
     expect(more).toEqual([]);
     expect(record).toMatchObject({ instance_id: 'calc-add', trial: 0, temperature: 0.7, exit_reason: 'finished', success: true });
     // The episode ran once: one start on the workers, one first request at temperature 0.7.
-    const later = workers.map((worker, index) => worker.output().slice(afterRerun[index]!.length));
-    expect(later.reduce((sum, log) => sum + startsOf(log, 'calc-add', 0), 0)).toBe(1);
+    expect(resumed.logs.reduce((sum, log) => sum + startsOf(log, 'calc-add', 0), 0)).toBe(1);
     const firstRequests = server.requests.filter((request) => (request.body as { temperature?: number }).temperature === 0.7 && episodeOf(request.body).turn === 0);
     expect(firstRequests).toHaveLength(1);
+  });
+
+  it('reports an episode whose job is a dead letter, writes nothing for it, exits 1, and status lists it', () => {
+    expect(poisoned.run.code, poisoned.run.output).toBe(1);
+    expect(poisoned.run.stderr).toMatch(/warning: calc-add trial 0 not run: job rollout__calc-add__trial-0__\w+ failed after 1 tries on [^:]+:\d+: [^]*exit 7/);
+    expect(poisoned.run.stdout).toMatch(/0 episode\(s\) run, 0 already in [^;]*; 0 successful; 1 not run \(see `swe-mirror status --queue/);
+    expect(hasStackTrace(poisoned.run.output)).toBe(false);
+    expect(existsSync(path.join(directory, 'poisoned.jsonl')) ? readFileSync(path.join(directory, 'poisoned.jsonl'), 'utf8') : '').toBe('');
+    expect(poisoned.status.code, poisoned.status.output).toBe(0);
+    expect(poisoned.status.stdout).toMatch(/queue swe-mirror:rollout at [^:]+:[^:]+:\d+\/\d+: waiting 0, active 0, delayed 0, prioritized 0, completed 0, failed 1/);
+    expect(poisoned.status.stdout).toContain('rollout of calc-add trial 0 (scripted-agent, gym calc), 1 tries');
   });
 });
 
