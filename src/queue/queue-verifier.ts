@@ -1,12 +1,7 @@
-import { statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Queue } from 'bullmq';
 import type { LoadedGymSpec } from '../config/load-gym-spec.js';
-import { putBlob } from './blob-store.js';
-import { assertQueueReachable, openCoordinatorRedis, openRedis, type QueueLocation } from './connection.js';
-import { packDirectory } from './gym-pack.js';
+import { assertQueueReachable, openCoordinatorRedis, type QueueLocation } from './connection.js';
+import { publishGym } from './job-gym.js';
 import { runJobToResult, type JobSubmitOptions } from './job-wait.js';
 import { VERIFY_JOB_SCHEMA_VERSION, VERIFY_QUEUE_NAME, parseVerifyJobResult, verifyJobId, type VerifyJobData, type VerifyJobResult } from './verify-job.js';
 
@@ -20,23 +15,6 @@ export interface QueueVerifyInput extends JobSubmitOptions {
   onNotice?: (message: string) => void;
   /** Writes the verdict where a local verify does; the job is removed only after it. */
   onResult: (result: VerifyJobResult) => Promise<void>;
-}
-
-/** The gym's spec and local source in Redis by content hash, so a worker needs nothing from this machine's disk. */
-async function publishGym(redis: ReturnType<typeof openRedis>, prefix: string, loaded: LoadedGymSpec): Promise<VerifyJobData['gym']> {
-  const specBlob = await putBlob(redis, prefix, loaded.specPath);
-  if (loaded.isRemote) return { name: loaded.spec.name, specBlob, repoKind: 'remote' };
-  if (statSync(loaded.repoLocation).isFile()) {
-    return { name: loaded.spec.name, specBlob, repoBlob: await putBlob(redis, prefix, loaded.repoLocation), repoKind: 'bundle' };
-  }
-  const scratch = await mkdtemp(path.join(tmpdir(), 'swe-mirror-verify-pack-'));
-  try {
-    const tar = path.join(scratch, 'repo.tar');
-    await packDirectory(loaded.repoLocation, tar);
-    return { name: loaded.spec.name, specBlob, repoBlob: await putBlob(redis, prefix, tar), repoKind: 'directory' };
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
 }
 
 /**
