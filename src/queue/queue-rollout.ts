@@ -25,7 +25,9 @@ export interface QueueRolloutOptions extends JobSubmitOptions {
  */
 export async function createQueueRollout(options: QueueRolloutOptions): Promise<RemoteRollout & { close(): Promise<void> }> {
   await assertQueueReachable(options.location);
-  const redis = openCoordinatorRedis(options.location, options.onNotice ?? (() => undefined));
+  const notice = options.onNotice ?? (() => undefined);
+  const redis = openCoordinatorRedis(options.location, notice);
+  let isAnnounced = false;
   const queue = new Queue<RolloutJobData, RolloutJobResult>(ROLLOUT_QUEUE_NAME, { connection: redis, prefix: options.location.prefix });
   const publishGym = createExportGymPublisher(redis, options.location.prefix);
   return {
@@ -44,6 +46,8 @@ export async function createQueueRollout(options: QueueRolloutOptions): Promise<
         settings: input.settings,
       };
       const id = rolloutJobId(data);
+      if (!isAnnounced) notice(`episodes go to the queue ${ROLLOUT_QUEUE_NAME} on ${options.location.url}: they run where \`swe-mirror worker --queue ${options.location.url}\` runs`);
+      isAnnounced = true;
       await runJobToResult(queue, 'rollout', id, data, parseRolloutJobResult, async (result) => {
         if (result.record.instance_id !== task.instanceId || result.record.trial !== input.trial) {
           throw new SweMirrorError({

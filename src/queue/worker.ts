@@ -94,9 +94,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   // `swe-mirror verify --queue` jobs: test-bound too, on their own queue.
   const verifier = startQueue<VerifyJobData, VerifyJobResult>(VERIFY_QUEUE_NAME, (job) => processVerifyJob(job.data, context, job.id ?? 'job'));
   // `swe-mirror rollout --queue` episodes: model-bound and test-bound, on their own queue.
-  const roller = startQueue<RolloutJobData, RolloutJobResult>(ROLLOUT_QUEUE_NAME, (job) => processRolloutJob(job.data, context, job.id ?? 'job'));
+  const episodeRunner = startQueue<RolloutJobData, RolloutJobResult>(ROLLOUT_QUEUE_NAME, (job) => processRolloutJob(job.data, context, job.id ?? 'job'));
   // Typed loosely: only the log lines read the kinds of return value.
-  for (const each of [worker, evaluator, verifier, roller] as unknown as Array<Worker<unknown, { save?: { stage?: string }; evaluation?: { resolved?: boolean }; verdict?: { valid?: boolean }; record?: { success?: boolean } } | undefined>>) {
+  for (const each of [worker, evaluator, verifier, episodeRunner] as unknown as Array<Worker<unknown, { save?: { stage?: string }; evaluation?: { resolved?: boolean }; verdict?: { valid?: boolean }; record?: { success?: boolean } } | undefined>>) {
     each.on('completed', (job) => {
       const value = job.returnvalue;
       const episode = value?.record ? (value.record.success ? 'success' : 'no success') : 'no result';
@@ -108,11 +108,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       if (error.message !== lastError) log(`worker: ${error.message}`);
     });
   }
-  await Promise.all([worker.waitUntilReady(), evaluator.waitUntilReady(), verifier.waitUntilReady(), roller.waitUntilReady()]);
+  await Promise.all([worker.waitUntilReady(), evaluator.waitUntilReady(), verifier.waitUntilReady(), episodeRunner.waitUntilReady()]);
   return {
     name,
     async close() {
-      await Promise.all([worker.close(), evaluator.close(), verifier.close(), roller.close()]);
+      await Promise.all([worker.close(), evaluator.close(), verifier.close(), episodeRunner.close()]);
       redis.disconnect();
     },
   };
