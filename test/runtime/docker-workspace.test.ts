@@ -4,7 +4,7 @@
  * its own .git in place of the image's, and what the command changed copied back to the host, .git excepted.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,9 @@ describe.skipIf(!isTestable)('docker runtime: a writable agent workspace (real e
     writeFileSync(path.join(gymTree, 'code.txt'), 'fixed\n');
     writeFileSync(path.join(gymTree, 'kept.txt'), 'kept\n');
     writeFileSync(path.join(gymTree, 'gone.txt'), 'gone\n');
+    // Enough files for a fresh repository of them to have more loose objects than the runtime packs from.
+    mkdirSync(path.join(gymTree, 'many'));
+    for (let index = 0; index < 300; index += 1) writeFileSync(path.join(gymTree, 'many', `file-${index}.txt`), `content ${index}\n`);
     git(gymTree, 'init', '-q');
     git(gymTree, 'add', '-A');
     git(gymTree, 'commit', '-qm', 'gym commit: the fixed code');
@@ -75,5 +78,24 @@ describe.skipIf(!isTestable)('docker runtime: a writable agent workspace (real e
 
     const next = await runtime.run(sh('cat code.txt sub/dir/f.txt; test -e kept.txt || echo kept-absent; git status --porcelain | sort'), options());
     expect(next.stdout).toBe(`edited\ndeep\nkept-absent\n${[' D kept.txt', ' M code.txt', '?? created.txt', '?? link', '?? sub/'].sort().join('\n')}\n`);
+  });
+
+  it('packs a workspace of many loose objects before its .git is copied in (a few files instead of one per object): the container sees the same repository', async () => {
+    const many = path.join(work, 'many');
+    cpSync(gymTree, many, { recursive: true, filter: (source) => path.basename(source) !== '.git' });
+    git(many, 'init', '-q');
+    git(many, 'add', '-A');
+    git(many, 'commit', '-qm', 'many files');
+    const head = git(many, 'rev-parse', 'HEAD');
+    const looseCount = (): string | undefined => /^count: (\d+)$/m.exec(git(many, 'count-objects', '-v'))?.[1];
+    expect(Number(looseCount())).toBeGreaterThan(300);
+    const result = await runtime.run(sh('git log --all --format=%s; git status --porcelain | wc -l; cat many/file-299.txt; find .git/objects -type f | wc -l'), { ...options(), layers: [{ source: many, target: WORKDIR, mode: 'writable' }] });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const [log, status, content, objectFiles] = result.stdout.trim().split('\n');
+    expect([log, status, content]).toEqual(['many files', '0', 'content 299']);
+    expect(Number(objectFiles)).toBeLessThan(10);
+    expect(looseCount()).toBe('0');
+    expect(git(many, 'rev-parse', 'HEAD')).toBe(head);
+    expect(await listContainersOf(image)).toEqual([]);
   });
 });

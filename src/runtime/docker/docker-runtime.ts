@@ -4,7 +4,7 @@ import type Docker from 'dockerode';
 import { SweMirrorError } from '../../core/errors.js';
 import type { ProcessResult, RunLayer, RunOptions, Runtime } from '../../core/process.js';
 import { listTree, packFiles } from './archive.js';
-import { copyContainerChangesBack, listWorkspaceChanges, STAGED_GIT_DIRECTORY } from './workspace-sync.js';
+import { copyContainerChangesBack, listWorkspaceChanges, packLooseObjects, STAGED_GIT_DIRECTORY } from './workspace-sync.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import { createDockerClient, requireDockerEngine } from './client.js';
 export { isContainerRuntime, type ContainerRuntime } from './container-runtime.js';
@@ -92,6 +92,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): ContainerRun
         uploads.push({ directory: '/', archive: () => packFiles(layer.source, changes.written, prefix) });
         deletions.push(...changes.deleted.map((file) => path.posix.join(containerWorkdir, file)));
         if (existsSync(path.join(layer.source, '.git'))) {
+          await packLooseObjects(layer.source);
           const gitFiles = ['', ...(await listTree(path.join(layer.source, '.git')))].map((file) => (file === '' ? '.git' : path.join('.git', file)));
           uploads.push({ directory: '/', archive: () => packFilesRenamed(layer.source, gitFiles, prefix) });
           replacements.push([path.posix.join(containerWorkdir, STAGED_GIT_DIRECTORY), path.posix.join(containerWorkdir, '.git')]);

@@ -9,6 +9,19 @@ import type { WorkingCopyChanges } from './working-copy-changes.js';
 /** Where a workspace's own .git waits in the container until the start script puts it in place of the image's. */
 export const STAGED_GIT_DIRECTORY = '.swe-mirror-git';
 const FILE_LIMIT_BYTES = 64 * 1024 * 1024;
+/** Loose objects from which a workspace's .git is packed before it is copied into a container. */
+const LOOSE_OBJECTS_TO_PACK = 256;
+
+/**
+ * Pack a workspace's loose objects when there are many: an agent workspace's one commit leaves one file per blob
+ * and tree, and its .git is copied into every command's container (then extracted, listed and removed with it).
+ * The same objects, in one pack: git in the container sees the same repository.
+ */
+export async function packLooseObjects(workspace: string): Promise<void> {
+  const counts = await runGit(workspace, ['count-objects', '-v']);
+  const loose = Number(/^count: (\d+)$/m.exec(counts)?.[1] ?? 0);
+  if (loose >= LOOSE_OBJECTS_TO_PACK) await runGit(workspace, ['repack', '-a', '-d', '-q']);
+}
 
 /**
  * What a host workspace (an agent's repository: its own git history, not the gym's) holds beyond `baseCommit`, the
