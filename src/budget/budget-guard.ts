@@ -88,6 +88,16 @@ export class BudgetGuard {
     return this.stopped === undefined && !this.stoppedGyms.has(gym);
   }
 
+  /** Model calls a candidate made in this run so far (what `maxCallsPerCandidate` counts). */
+  callsMadeBy(candidateId: number): number {
+    return this.callsByCandidate.get(candidateId) ?? 0;
+  }
+
+  /** Count calls a candidate made in this run under another guard (a queue job's filter call, made by the coordinator). */
+  countEarlierCalls(candidateId: number, calls: number): void {
+    this.callsByCandidate.set(candidateId, this.callsMadeBy(candidateId) + calls);
+  }
+
   /** The candidate-level cap a candidate ran into this run, if any. */
   hitOf(candidateId: number): BudgetHit | undefined {
     return this.hits.get(candidateId);

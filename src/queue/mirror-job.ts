@@ -46,6 +46,8 @@ export interface MirrorJobData {
   limits?: Limits;
   /** The Redis hash of the store's spend (`sharedSpendKey`) every worker checks before and adds to after each call. */
   spendKey?: string;
+  /** Model calls the candidate made earlier in this run (its LLM filter, on the coordinator): `maxCallsPerCandidate` counts them. */
+  callsBefore?: number;
   /**
    * An interrupted attempt to continue at its failed step (an AttemptLog): the store's, from an earlier
    * run, or the one a worker wrote back into the job when infrastructure trouble stopped its try.
@@ -140,7 +142,8 @@ export function mirrorJobId(data: MirrorJobData): string {
   // Neither is the work itself: the candidate id is the store's, the checkpoint only saves finished steps.
   // The spend caps decide whether the job may call the model, not what it answers: a raised cap finds the same job.
   // The gym is named by spec hash and commit, not by its files' bytes (a git repository's index changes them alone).
-  const { candidateId: _candidateId, resume: _resume, spendKey: _spendKey, model, limits, gym, ...rest } = data;
+  // The calls before it are this run's: a rerun that finds the job of a killed run keeps that run's count.
+  const { candidateId: _candidateId, resume: _resume, spendKey: _spendKey, callsBefore: _callsBefore, model, limits, gym, ...rest } = data;
   const candidateLimits = limits ? { maxCallsPerCandidate: limits.maxCallsPerCandidate, maxTokensPerStep: limits.maxTokensPerStep } : undefined;
   const content = { ...rest, gym: { name: gym.name, specHash: gym.specHash, commit: gym.commit }, limits: candidateLimits, model: { ...model, rateLimit: undefined } };
   const hash = createHash('sha256').update(stableJson(content)).digest('hex').slice(0, 16);

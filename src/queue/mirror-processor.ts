@@ -106,20 +106,20 @@ async function replayPathFor(context: WorkerContext, data: MirrorJobData): Promi
   return file;
 }
 
-/** The worker's model for one job: the queue-wide rate limit under a cache in Redis, every call collected for the result. */
-function modelFor(context: WorkerContext, data: MirrorJobData, calls: JobModelCall[], replayPath: string | undefined): ChatModel {
+/** The worker's model for one job: the queue-wide rate limit under a cache in Redis (a replayed model as it is). */
+function modelFor(context: WorkerContext, data: MirrorJobData, replayPath: string | undefined): ChatModel {
   const { config } = data.model;
   let model = createModel(config, {
     ...(replayPath ? { replayPath } : {}),
     ...(context.environment ? { environment: context.environment } : {}),
   });
   // A replayed model answers by the request as the pipeline sends it (createModel adds no defaults to it either).
-  if (replayPath !== undefined || config.provider === 'replay') return withCallObserver(model, (record) => calls.push(modelCallRowOf(record)));
+  if (replayPath !== undefined || config.provider === 'replay') return model;
   if (data.model.rateLimit) model = withModelRateLimit(model, { redis: context.redis, prefix: context.prefix, limit: data.model.rateLimit });
   if (data.model.useCache) model = withRedisResponseCache(model, { redis: context.redis, prefix: context.prefix });
   // The config's defaults go in before the cache layer hashes the request, as createModel does for its own cache.
   const inner = model;
-  const defaulted: ChatModel = {
+  return {
     id: inner.id,
     complete: (request: ChatRequest) =>
       inner.complete({
@@ -128,7 +128,6 @@ function modelFor(context: WorkerContext, data: MirrorJobData, calls: JobModelCa
         ...(request.maxTokens === undefined ? { maxTokens: config.maxTokens } : {}),
       }),
   };
-  return withCallObserver(defaulted, (record) => calls.push(modelCallRowOf(record)));
 }
 
 /**
@@ -146,11 +145,14 @@ export async function processMirrorJob(data: MirrorJobData, context: WorkerConte
   const runtime = runtimeFor(context, decision);
   const gym = await gymFor(context, data, runtime.base);
   const calls: JobModelCall[] = [];
-  const unbudgeted = modelFor(context, data, calls, await replayPathFor(context, data));
+  const unbudgeted = modelFor(context, data, await replayPathFor(context, data));
   // The local guard for the candidate's own caps; the spend caps read the store's shared spend before every call.
   const guard = data.limits ? new BudgetGuard(data.limits) : undefined;
+  if (guard && data.callsBefore) guard.countEarlierCalls(data.candidateId, data.callsBefore);
   const scope = { gym: data.gym.name, candidateId: data.candidateId };
-  const model = guard && data.spendKey ? withSharedBudget(unbudgeted, guard, new SharedSpend(context.redis, data.spendKey), scope) : unbudgeted;
+  const budgeted = guard && data.spendKey ? withSharedBudget(unbudgeted, guard, new SharedSpend(context.redis, data.spendKey), scope) : unbudgeted;
+  // Every call collected for the result, a refused one too (as the local stage records it: an error row, $0).
+  const model = withCallObserver(budgeted, (record) => calls.push(modelCallRowOf(record)));
   let lease: WorkingCopyLease | undefined;
   let interrupted: AttemptLog | undefined;
   try {

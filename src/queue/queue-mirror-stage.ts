@@ -219,7 +219,8 @@ export async function queueMirrorStage(input: QueueMirrorStageInput): Promise<{ 
         }
         // An attempt an earlier run left interrupted is continued, as a local rerun continues it.
         const resume = store.interruptedAttempt(candidate.id);
-        const data = { ...mirrorJobFor(candidate, input.gyms.get(candidate.gym) as PreparedGym, jobContext), ...(resume ? { resume } : {}) };
+        const callsBefore = budget?.callsMadeBy(candidate.id) ?? 0;
+        const data = { ...mirrorJobFor(candidate, input.gyms.get(candidate.gym) as PreparedGym, jobContext), ...(resume ? { resume } : {}), ...(callsBefore > 0 ? { callsBefore } : {}) };
         const entry: InFlight = { candidate, data, id: mirrorJobId(data), item: data.instanceId };
         await submit(entry);
         inFlight.set(entry.id, entry);

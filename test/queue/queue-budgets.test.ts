@@ -30,6 +30,8 @@ function readRun(storePath: string) {
   try {
     return {
       stages: (store.database.prepare('SELECT stage FROM candidates ORDER BY id').all() as Array<{ stage: string }>).map((row) => row.stage),
+      rules: store.database.prepare('SELECT stage, loss_rule AS rule FROM candidates ORDER BY id').all() as Array<{ stage: string; rule: string | null }>,
+      calls: store.database.prepare('SELECT candidate_id AS candidate, step FROM model_calls ORDER BY candidate_id, step').all(),
       spent: (store.database.prepare('SELECT COALESCE(SUM(cost_usd), 0) AS cost FROM model_calls').get() as { cost: number }).cost,
     };
   } finally {
@@ -130,5 +132,28 @@ describe.skipIf(!REDIS_IS_UP)('budgets through the queue (a coordinator and a wo
     // No request was asked twice across the two runs: the stopped job's paid answers were kept (Redis cache, checkpoint).
     expect(new Set(requests).size).toBe(requests.length);
     expect(finished.spent).toBe(requests.length);
+  });
+
+  it('ends a candidate at maxCallsPerCandidate on the worker as locally, its filter call on the coordinator counted', async () => {
+    const env = { SWE_MIRROR_DATA_DIR: dataDirectory };
+    const localDirectory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-queue-calls-local-'));
+    const local = await runCli(['run', '--config', await writeConfig(localDirectory, server.url, '{ maxCallsPerCandidate: 3 }'), '--progress', 'plain', '--no-export'], { env });
+    expect(local.code, local.output).toBe(0);
+    const directory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-queue-calls-'));
+    worker ??= spawnWorker(queueUrl, dataDirectory);
+    const queued = await runCli(['run', '--config', await writeConfig(directory, server.url, '{ maxCallsPerCandidate: 3 }'), '--queue', queueUrl, '--progress', 'plain', '--no-export'], { env });
+    expect(queued.code, `${queued.output}\n--- worker ---\n${worker.output()}`).toBe(0);
+    // filter (on the coordinator), distill, test-localize: then the fourth call (test-generate, on the worker) is refused.
+    const expected = [
+      { stage: 'mirror-failed', rule: 'budget-calls' },
+      { stage: 'mirror-failed', rule: 'budget-calls' },
+    ];
+    expect(readRun(path.join(localDirectory, 'out', 'state.sqlite')).rules).toEqual(expected);
+    expect(readRun(path.join(directory, 'out', 'state.sqlite')).rules).toEqual(expected);
+    // The same call rows: the worker's guard counted the candidate's filter call, made before its job, and the
+    // refused call is a row ($0, with its error) as locally. Four per candidate, test-generate's the refused one.
+    const localCalls = readRun(path.join(localDirectory, 'out', 'state.sqlite')).calls;
+    expect(localCalls).toHaveLength(8);
+    expect(readRun(path.join(directory, 'out', 'state.sqlite')).calls).toEqual(localCalls);
   });
 });
