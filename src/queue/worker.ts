@@ -96,12 +96,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   // `swe-mirror rollout --queue` episodes: model-bound and test-bound, on their own queue.
   const episodeRunner = startQueue<RolloutJobData, RolloutJobResult>(ROLLOUT_QUEUE_NAME, (job) => processRolloutJob(job.data, context, job.id ?? 'job'));
   // Typed loosely: only the log lines read the kinds of return value.
-  for (const each of [worker, evaluator, verifier, episodeRunner] as unknown as Array<Worker<unknown, { save?: { stage?: string }; evaluation?: { resolved?: boolean }; verdict?: { valid?: boolean }; record?: { success?: boolean } } | undefined>>) {
+  for (const each of [worker, evaluator, verifier, episodeRunner] as unknown as Array<Worker<unknown, { save?: { stage?: string }; stopped?: { stop?: { limit?: string } }; evaluation?: { resolved?: boolean }; verdict?: { valid?: boolean }; record?: { success?: boolean } } | undefined>>) {
     each.on('completed', (job) => {
       const value = job.returnvalue;
       const episode = value?.record ? (value.record.success ? 'success' : 'no success') : 'no result';
       const verdict = value?.verdict ? (value.verdict.valid ? 'valid' : 'invalid') : episode;
-      log(`done ${job.id}: ${value?.save?.stage ?? (value?.evaluation ? (value.evaluation.resolved ? 'resolved' : 'unresolved') : verdict)}`);
+      log(`done ${job.id}: ${value?.save?.stage ?? (value?.stopped ? `stopped by limits.${value.stopped.stop?.limit ?? '?'}, candidate left pending` : undefined) ?? (value?.evaluation ? (value.evaluation.resolved ? 'resolved' : 'unresolved') : verdict)}`);
     });
     each.on('failed', (job, error) => log(`failed ${job?.id ?? '?'}: ${error.message.split('\n')[0]}`));
     each.on('error', (error) => {
