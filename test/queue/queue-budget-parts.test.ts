@@ -1,4 +1,6 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -14,7 +16,7 @@ import { loadJobGym, publishGym } from '../../src/queue/job-gym.js';
 import { MIRROR_JOB_SCHEMA_VERSION, parseMirrorJobResult, type MirrorJobResult } from '../../src/queue/mirror-job.js';
 import { writeMirrorResult } from '../../src/queue/queue-mirror-stage.js';
 import { Store } from '../../src/store/store.js';
-import { PYTHON_GYM_SPEC } from '../support/pipeline-cli.js';
+import { PYTHON_GYM_SPEC, REPOSITORY_ROOT } from '../support/pipeline-cli.js';
 import { REDIS_IS_UP, flushTestDatabase, testRedisUrl } from './redis-for-tests.js';
 
 const DATABASE = 4;
@@ -73,6 +75,42 @@ describe.skipIf(!REDIS_IS_UP)('queue gyms and budgets, part by part, against a r
     // Packed twice, the same bytes: the same blob.
     await cp(path.dirname(PYTHON_GYM_SPEC), checkout, { recursive: true });
     expect((await publishGym(redis, location.prefix, await loadGymSpec(path.join(checkout, 'gym.yaml')))).repoBlob).toBe(files.repoBlob);
+  });
+
+  it("rebuilds each of the demo's gyms (python, go, javascript, rust) with the coordinator's spec hash", async () => {
+    const demoGyms = path.join(REPOSITORY_ROOT, 'examples', 'demo', 'gyms');
+    const specs = readdirSync(demoGyms).filter((name) => name.endsWith('.yaml'));
+    expect(specs.length).toBeGreaterThanOrEqual(4);
+    const workerData = await mkdtemp(path.join(tmpdir(), 'swe-mirror-job-gym-demo-'));
+    for (const spec of specs) {
+      const coordinator = await loadGymSpec(path.join(demoGyms, spec));
+      const loaded = await loadJobGym(redis, location.prefix, workerData, await publishGym(redis, location.prefix, coordinator));
+      expect(await computeSpecHash(loaded), spec).toBe(await computeSpecHash(coordinator));
+    }
+  });
+
+  it("rebuilds a git repository gym and a git bundle gym with the coordinator's spec hash and commit", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'swe-mirror-job-gym-git-'));
+    const repo = path.join(root, 'repo');
+    await cp(path.dirname(PYTHON_GYM_SPEC), repo, { recursive: true });
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8' }).trim();
+    git(repo, 'init', '-q', '-b', 'main');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'fixture');
+    const head = git(repo, 'rev-parse', 'HEAD');
+    git(repo, 'bundle', 'create', '-q', path.join(root, 'repo.bundle'), '--all');
+    const spec = (await readFile(PYTHON_GYM_SPEC, 'utf8')).replace('repo: .', 'repo: REPO');
+    await writeFile(path.join(root, 'git.yaml'), spec.replace('REPO', './repo'));
+    await writeFile(path.join(root, 'bundle.yaml'), spec.replace('REPO', './repo.bundle'));
+    for (const [name, kind] of [['git.yaml', 'directory'], ['bundle.yaml', 'bundle']] as const) {
+      const coordinator = await loadGymSpec(path.join(root, name));
+      const files = await publishGym(redis, location.prefix, coordinator);
+      expect(files.repoKind).toBe(kind);
+      const loaded = await loadJobGym(redis, location.prefix, await mkdtemp(path.join(tmpdir(), 'swe-mirror-job-gym-git-worker-')), files);
+      expect(await computeSpecHash(loaded), name).toBe(await computeSpecHash(coordinator));
+      expect(git(kind === 'bundle' ? root : loaded.repoLocation, ...(kind === 'bundle' ? ['bundle', 'list-heads', loaded.repoLocation] : ['rev-parse', 'HEAD']))).toContain(head);
+    }
   });
 
   it('holds a spend cap across workers: each call is checked against every worker’s spend, the refused one is never asked', async () => {
