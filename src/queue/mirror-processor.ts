@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pLimit from 'p-limit';
-import { BUDGET_REACHED, BudgetGuard, type BudgetStop } from '../budget/budget-guard.js';
+import { BUDGET_REACHED, BudgetGuard, withBudget, type BudgetStop } from '../budget/budget-guard.js';
 import { SharedSpend, withSharedBudget } from '../budget/shared-spend.js';
 import { SweMirrorError, isSweMirrorError } from '../core/errors.js';
 import type { ChatModel, ChatRequest } from '../core/model.js';
@@ -150,7 +150,7 @@ export async function processMirrorJob(data: MirrorJobData, context: WorkerConte
   const guard = data.limits ? new BudgetGuard(data.limits) : undefined;
   if (guard && data.callsBefore) guard.countEarlierCalls(data.candidateId, data.callsBefore);
   const scope = { gym: data.gym.name, candidateId: data.candidateId };
-  const budgeted = guard && data.spendKey ? withSharedBudget(unbudgeted, guard, new SharedSpend(context.redis, data.spendKey), scope) : unbudgeted;
+  const budgeted = !guard ? unbudgeted : data.spendKey ? withSharedBudget(unbudgeted, guard, new SharedSpend(context.redis, data.spendKey), scope) : withBudget(unbudgeted, guard, scope);
   // Every call collected for the result, a refused one too (as the local stage records it: an error row, $0).
   const model = withCallObserver(budgeted, (record) => calls.push(modelCallRowOf(record)));
   let lease: WorkingCopyLease | undefined;
