@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type Docker from 'dockerode';
 import { fileURLToPath } from 'node:url';
 import { loadGymSpec } from '../src/config/load-gym-spec.js';
 import { gymRunOptions } from '../src/gym/gym-environment.js';
@@ -21,13 +23,37 @@ import { createDockerClient, isDockerEngineAvailable } from '../src/runtime/dock
 import { createLocalRuntime } from '../src/runtime/local.js';
 import { verifyTask } from '../src/verify/verify-task.js';
 import { recordFigure } from './support/figures.js';
-import { bareSuiteRun, timed } from './support/timing.js';
+import { bareSuiteRun, median, timed } from './support/timing.js';
 
 const REPEATS = 7;
 const VERIFY_REPEATS = 3;
 const FIXTURE = fileURLToPath(new URL('../test/fixtures/gyms/python-pytest', import.meta.url));
 const DOCKER_SPEC = fileURLToPath(new URL('../test/runtime/docker-fixtures/python-pytest.yaml', import.meta.url));
 const runtime = createLocalRuntime({ sandbox: 'bwrap' });
+
+/** Engine calls of the docker suite runs, timed (ms per call): where one run's time goes. */
+const engineCalls = new Map<string, number[]>();
+function timeEngineCalls(client: Docker): void {
+  const targets: [object, string[]][] = [
+    [Object.getPrototypeOf(client), ['createContainer']],
+    [Object.getPrototypeOf(client.getContainer('probe')), ['putArchive', 'attach', 'start', 'wait', 'inspect', 'getArchive', 'remove']],
+  ];
+  for (const [prototype, names] of targets) {
+    for (const name of names) {
+      const calls = prototype as Record<string, (...args: unknown[]) => unknown>;
+      const original = calls[name] as (...args: unknown[]) => unknown;
+      calls[name] = function (this: unknown, ...args: unknown[]) {
+        const startedAt = performance.now();
+        const answer = original.apply(this, args);
+        if (!(answer instanceof Promise)) return answer;
+        return answer.then((value: unknown) => {
+          engineCalls.set(name, [...(engineCalls.get(name) ?? []), performance.now() - startedAt]);
+          return value;
+        });
+      };
+    }
+  }
+}
 
 if (!(await isDockerEngineAvailable())) {
   process.stdout.write(`docker-runtime: skipped (no Docker engine answers at ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'})\n`);
@@ -46,7 +72,9 @@ try {
   const overhead = await timed(() => containers.run(['true'], { ...options, collect: ['/testbed/report.xml'] }), REPEATS);
   const bareSuite = await timed(() => bareSuiteRun(local, localCopy.workdir, runtime), 5);
   const sandboxedSuite = await timed(() => runSuite(local, { runtime, workdir: localCopy.workdir }), REPEATS);
+  timeEngineCalls(createDockerClient());
   const dockerSuite = await timed(() => runSuite(docker as PreparedGym, { runtime, workdir: dockerCopy.workdir }), REPEATS);
+  const breakdown = [...engineCalls].map(([name, times]) => `${name} ${median(times).toFixed(0)} ms${times.length === REPEATS ? '' : ` (${times.length} calls)`}`).join(', ');
   await localCopy.release();
   await dockerCopy.release();
   const read = (name: string): string => readFileSync(path.join(FIXTURE, 'tasks', 'valid', name), 'utf8');
@@ -61,6 +89,7 @@ try {
     `container overhead of one run (create, copy in, start, exec true, copy out, remove; median of ${REPEATS}): ${overhead.toFixed(0)} ms (target <= 1000 ms) ${isOverheadMet ? 'OK' : 'MISSED'}`,
     `bare local suite run (median of 5): ${bareSuite.toFixed(0)} ms; overhead / bare suite run: ${(overhead / bareSuite).toFixed(2)}`,
     `suite run through the local sandbox: ${sandboxedSuite.toFixed(0)} ms; through docker: ${dockerSuite.toFixed(0)} ms; ratio ${suiteRatio.toFixed(2)} (target <= 1.5) ${suiteRatio <= 1.5 ? 'OK' : 'MISSED'}`,
+    `engine calls of those docker suite runs (median of each): ${breakdown || 'none'}`,
     `verify of the valid task (median of ${VERIFY_REPEATS}): local ${(verifyLocal / 1000).toFixed(2)} s, docker ${(verifyDocker / 1000).toFixed(2)} s; ratio ${verifyRatio.toFixed(2)} (target <= 1.3) ${verifyRatio <= 1.3 ? 'OK' : 'MISSED'}`,
     `load average at end: ${loadavg()[0]?.toFixed(1)}`,
   );
