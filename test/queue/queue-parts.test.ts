@@ -8,8 +8,10 @@ import type { ChatModel, ChatRequest } from '../../src/core/model.js';
 import { RECORD_SCHEMA_VERSION, type SourcePR } from '../../src/core/records.js';
 import type { PipelineEvent } from '../../src/pipeline/events.js';
 import type { PreparedGym } from '../../src/gym/types.js';
+import { loadGymSpec } from '../../src/config/load-gym-spec.js';
 import { putBlob } from '../../src/queue/blob-store.js';
 import { MIRROR_QUEUE_NAME, assertQueueReachable, parseQueueLocation } from '../../src/queue/connection.js';
+import { publishGym } from '../../src/queue/job-gym.js';
 import { MIRROR_JOB_SCHEMA_VERSION, mirrorJobId, type MirrorJobData, type MirrorJobResult } from '../../src/queue/mirror-job.js';
 import { rateLimitKey, tryTakeModelToken } from '../../src/queue/model-rate-limit.js';
 import { queueMirrorStage, writeMirrorResult } from '../../src/queue/queue-mirror-stage.js';
@@ -17,6 +19,7 @@ import { readQueueStatus, renderQueueStatus } from '../../src/queue/queue-status
 import { withRedisResponseCache } from '../../src/queue/redis-response-cache.js';
 import { startWorker } from '../../src/queue/worker.js';
 import { Store } from '../../src/store/store.js';
+import { PYTHON_GYM_SPEC } from '../support/pipeline-cli.js';
 import { REDIS_IS_UP, flushTestDatabase, testRedisUrl } from './redis-for-tests.js';
 
 const DATABASE = 11;
@@ -167,6 +170,29 @@ describe.skipIf(!REDIS_IS_UP)('queue parts against a real Redis', { timeout: 120
       expect(status.deadLetters[0]).toMatchObject({ instanceId: poisoned.instanceId, gym: 'g', attemptsMade: 1 });
       expect(status.deadLetters[0]!.reason).toMatch(/g \(a queue job's gym spec\) is not a valid gym spec/);
       expect(renderQueueStatus(status)).toContain('dead letters (1)');
+    } finally {
+      await worker.close();
+      await queue.close();
+    }
+  });
+
+  it("refuses a job whose gym, rebuilt from what it carries, is not the coordinator's (another spec hash)", async () => {
+    const prefix = 'swe-mirror-mismatch';
+    const mismatch = parseQueueLocation(location.url, prefix);
+    const queue = new Queue<MirrorJobData>(MIRROR_QUEUE_NAME, { connection: new Redis(location.url, { maxRetriesPerRequest: null }), prefix });
+    const worker = await startWorker({ location: mismatch, concurrency: 1, stallIntervalMs: 5_000, dataDirectory: await mkdtemp(path.join(tmpdir(), 'swe-mirror-queue-mismatch-')) });
+    try {
+      const files = await publishGym(redis, prefix, await loadGymSpec(PYTHON_GYM_SPEC));
+      const data = jobData({ gym: { name: 'python-pytest', specHash: 'not-the-coordinators', commit: 'c'.repeat(40), files } });
+      await queue.add('mirror', data, { jobId: mirrorJobId(data), attempts: 3, backoff: { type: 'fixed', delay: 10 } });
+      const job = await queue.getJob(mirrorJobId(data));
+      for (let state = await job!.getState(); state !== 'failed'; state = await job!.getState()) {
+        expect(['waiting', 'active', 'delayed', 'prioritized']).toContain(state);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const status = await readQueueStatus(mismatch);
+      expect(status.deadLetters[0]).toMatchObject({ gym: 'python-pytest', attemptsMade: 1 });
+      expect(status.deadLetters[0]!.reason).toMatch(/The gym python-pytest on worker .* is not the coordinator's \(spec hash not-the-coordinators/);
     } finally {
       await worker.close();
       await queue.close();
