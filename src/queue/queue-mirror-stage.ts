@@ -1,4 +1,5 @@
 import { Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { BudgetGuard } from '../budget/budget-guard.js';
 import { readRecordedSpend } from '../budget/run-stop.js';
 import { SharedSpend, sharedSpendKey, storeIdentity } from '../budget/shared-spend.js';
@@ -91,7 +92,7 @@ export function writeMirrorResult(store: Store, candidateId: number, result: Mir
 }
 
 /** Each gym's spec and source, and the replay recording, in Redis by content hash (each once). */
-async function publishJobFiles(redis: Parameters<typeof publishGym>[0], prefix: string, gyms: Iterable<PreparedGym>, replayPath: string | undefined): Promise<Pick<MirrorJobContext, 'gymFiles' | 'replayBlob'>> {
+async function publishJobFiles(redis: Redis, prefix: string, gyms: Iterable<PreparedGym>, replayPath: string | undefined): Promise<Pick<MirrorJobContext, 'gymFiles' | 'replayBlob'>> {
   const gymFiles = new Map<string, JobGymFiles>();
   for (const gym of gyms) gymFiles.set(gym.spec.name, await publishGym(redis, prefix, gym.loaded));
   return { gymFiles, ...(replayPath ? { replayBlob: await putBlob(redis, prefix, replayPath) } : {}) };
