@@ -1,6 +1,7 @@
 import { appendFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
+import { isSweMirrorError } from '../core/errors.js';
 import type { Runtime } from '../core/process.js';
 import { diffWorkingCopy } from '../edits/patch.js';
 import { evaluateInstance } from '../evaluate/evaluate-instance.js';
@@ -10,6 +11,7 @@ import { toSandboxReport, type SandboxReport } from '../evaluate/report.js';
 import { gymRunOptions } from '../gym/gym-environment.js';
 import { resolveGymRuntime } from '../gym/gym-runtime.js';
 import { createLocalRuntime } from '../runtime/local.js';
+import { acquireExclusiveLock } from '../store/exclusive-lock.js';
 import type { ExportedGym } from '../validate/prepare-exported-gym.js';
 import { isExportedTask, readExportedTasks, type ExportedTask } from '../validate/read-exported-tasks.js';
 import type { AgentModel } from './agent-model.js';
@@ -120,62 +122,71 @@ export async function rollout(input: RolloutInput): Promise<RolloutResult> {
   });
   const statements = await readProblemStatements(tasksFile);
   const keyOf = (instanceId: string, trial: number) => `${instanceId}\u0000${trial}`;
-  const done = new Set((await readTrajectories(outputFile, { isOptional: true })).map((record) => keyOf(record.instance_id, record.trial)));
+  // Remote episodes come back whenever their job finishes: one coordinator per file (taken before the file is read), so each is appended once.
+  if (remote) await mkdir(path.dirname(outputFile), { recursive: true });
+  const lock = remote ? acquireExclusiveLock(`${outputFile}.lock`, { what: `The trajectories file ${outputFile}`, command: 'swe-mirror rollout --queue' }) : undefined;
+  try {
+    const done = new Set((await readTrajectories(outputFile, { isOptional: true })).map((record) => keyOf(record.instance_id, record.trial)));
 
-  const byGym = new Map<string, ExportedTask[]>();
-  for (const task of tasks) byGym.set(task.gym, [...(byGym.get(task.gym) ?? []), task]);
-  const baselineRuns = input.baselineRuns === undefined ? {} : { baselineRuns: input.baselineRuns };
-  const gyms = remote ? new Map<string, never>() : await prepareEvaluationGyms({ exportDirectory: path.dirname(tasksFile), tasksByGym: byGym, dataDirectory, runtime, ...baselineRuns, onEvent: emit });
+    const byGym = new Map<string, ExportedTask[]>();
+    for (const task of tasks) byGym.set(task.gym, [...(byGym.get(task.gym) ?? []), task]);
+    const baselineRuns = input.baselineRuns === undefined ? {} : { baselineRuns: input.baselineRuns };
+    const gyms = remote ? new Map<string, never>() : await prepareEvaluationGyms({ exportDirectory: path.dirname(tasksFile), tasksByGym: byGym, dataDirectory, runtime, ...baselineRuns, onEvent: emit });
 
-  await mkdir(path.dirname(outputFile), { recursive: true });
-  const records: TrajectoryRecord[] = [];
-  let skipped = 0;
-  let failed = 0;
-  const jobs = tasks.flatMap((task) => Array.from({ length: trials }, (_, trial) => ({ task, trial })));
-  const limit = pLimit(Math.max(1, remote?.concurrency ?? input.workers ?? 1));
-  /** One write per line: a kill leaves at most a cut last line, which reading drops. A record already written is not written again. */
-  const write = async (record: TrajectoryRecord): Promise<void> => {
-    const key = keyOf(record.instance_id, record.trial);
-    if (done.has(key)) return;
-    done.add(key);
-    await appendFile(outputFile, `${JSON.stringify(record)}\n`);
-    records.push(record);
-    emit({ type: 'episode-done', record, done: records.length + skipped, total: jobs.length });
-  };
-  await Promise.all(
-    jobs.map(({ task, trial }) =>
-      limit(async () => {
-        if (done.has(keyOf(task.instanceId, trial))) {
-          skipped += 1;
-          emit({ type: 'episode-skipped', instanceId: task.instanceId, trial });
-          return;
-        }
-        const problemStatement = statements.get(task.instanceId) ?? '';
-        if (remote) {
-          try {
-            await remote.runEpisode({ tasksFile, task, trial, problemStatement, settings, ...baselineRuns, write });
-          } catch (error) {
-            // A dead letter: the other episodes go on; a rerun of the command tries this one again.
-            failed += 1;
-            const message = `${task.instanceId} trial ${trial} not run: ${error instanceof Error ? error.message : String(error)}`;
+    await mkdir(path.dirname(outputFile), { recursive: true });
+    const records: TrajectoryRecord[] = [];
+    let skipped = 0;
+    let failed = 0;
+    const jobs = tasks.flatMap((task) => Array.from({ length: trials }, (_, trial) => ({ task, trial })));
+    const limit = pLimit(Math.max(1, remote?.concurrency ?? input.workers ?? 1));
+    /** One write per line: a kill leaves at most a cut last line, which reading drops. A record already written is not written again. */
+    const write = async (record: TrajectoryRecord): Promise<void> => {
+      const key = keyOf(record.instance_id, record.trial);
+      if (done.has(key)) return;
+      done.add(key);
+      await appendFile(outputFile, `${JSON.stringify(record)}\n`);
+      records.push(record);
+      emit({ type: 'episode-done', record, done: records.length + skipped, total: jobs.length });
+    };
+    await Promise.all(
+      jobs.map(({ task, trial }) =>
+        limit(async () => {
+          if (done.has(keyOf(task.instanceId, trial))) {
+            skipped += 1;
+            emit({ type: 'episode-skipped', instanceId: task.instanceId, trial });
+            return;
+          }
+          const problemStatement = statements.get(task.instanceId) ?? '';
+          if (remote) {
+            try {
+              await remote.runEpisode({ tasksFile, task, trial, problemStatement, settings, ...baselineRuns, write });
+            } catch (error) {
+              // A user error (an export a job cannot carry) stops the command with its fix, as locally.
+              if (isSweMirrorError(error) && error.kind === 'user') throw error;
+              // A dead letter: the other episodes go on; a rerun of the command tries this one again.
+              failed += 1;
+              const message = `${task.instanceId} trial ${trial} not run: ${error instanceof Error ? error.message : String(error)}`;
+              warnings.push(message);
+              emit({ type: 'warning', message });
+            }
+            return;
+          }
+          const exported = gyms.get(task.gym)?.exported;
+          if (!exported) {
+            const message = `${task.instanceId} trial ${trial} not run: ${gyms.get(task.gym)?.error?.message ?? 'gym not prepared'}`;
             warnings.push(message);
             emit({ type: 'warning', message });
+            return;
           }
-          return;
-        }
-        const exported = gyms.get(task.gym)?.exported;
-        if (!exported) {
-          const message = `${task.instanceId} trial ${trial} not run: ${gyms.get(task.gym)?.error?.message ?? 'gym not prepared'}`;
-          warnings.push(message);
-          emit({ type: 'warning', message });
-          return;
-        }
-        const episodeDirectory = path.join(dataDirectory, 'episodes', `${toPathSegment(task.instanceId)}-trial-${trial}`);
-        await write(await runRolloutEpisode({ exported, task, trial, problemStatement, model: input.model, runtime, sandbox, settings, episodeDirectory }));
-      }),
-    ),
-  );
-  return { records, skipped, warnings, failed };
+          const episodeDirectory = path.join(dataDirectory, 'episodes', `${toPathSegment(task.instanceId)}-trial-${trial}`);
+          await write(await runRolloutEpisode({ exported, task, trial, problemStatement, model: input.model, runtime, sandbox, settings, episodeDirectory }));
+        }),
+      ),
+    );
+    return { records, skipped, warnings, failed };
+  } finally {
+    lock?.release();
+  }
 }
 
 export interface RolloutEpisodeInput {

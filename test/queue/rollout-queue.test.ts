@@ -101,7 +101,7 @@ describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }
   let afterRerun: string[] = [];
   let keysAfterRerun: string[] = [];
   let poisoned: { run: CliResult; status: CliResult };
-  let resumed: { first: CliResult; second: CliResult; jobsBefore: string[]; jobsAfter: string[]; logs: string[] };
+  let resumed: { first: CliResult; second: CliResult; bucket: Record<string, string>; jobsBefore: string[]; jobsAfter: string[]; logs: string[] };
   let server: ScriptedServer;
   let exported: ExportResult;
   let directory: string;
@@ -153,7 +153,8 @@ describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }
 
     // A coordinator killed -9 while its one job runs; the job completes in Redis; the same command again writes it from there.
     coordinatorKill.armed = true;
-    const resumedArgs = ['--queue', queueUrl, '--instance-ids', 'calc-add', '--trials', '1', '--temperature', '0.7'];
+    // --model-rate: the worker takes a token of the queue-wide bucket of this model before each request.
+    const resumedArgs = ['--queue', queueUrl, '--instance-ids', 'calc-add', '--trials', '1', '--temperature', '0.7', '--model-rate', '6000'];
     const resumedOutput = path.join(directory, 'resumed.jsonl');
     const first = await runCli(['rollout', '--tasks', exported.sweBenchFile, '--model', 'openai:scripted-agent', '--base-url', server.url, '--output', resumedOutput, ...resumedArgs], {
       onSpawn: (child) => (coordinatorKill.child = child),
@@ -167,7 +168,9 @@ describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }
     }
     const jobsBefore = await rolloutJobsInRedis(queueUrl);
     const second = await runCli(['rollout', '--tasks', exported.sweBenchFile, '--model', 'openai:scripted-agent', '--base-url', server.url, '--output', resumedOutput, ...resumedArgs]);
-    resumed = { first, second, jobsBefore, jobsAfter: await rolloutJobsInRedis(queueUrl), logs: workers.map((worker, index) => worker.output().slice(afterRerun[index]!.length)) };
+    const bucketProbe = new Redis(queueUrl);
+    const bucket = await bucketProbe.hgetall('swe-mirror:model-rate:openai:scripted-agent').finally(() => bucketProbe.disconnect());
+    resumed = { first, second, bucket, jobsBefore, jobsAfter: await rolloutJobsInRedis(queueUrl), logs: workers.map((worker, index) => worker.output().slice(afterRerun[index]!.length)) };
 
     // A copy of the export whose gym install fails on the worker: a dead letter at its first try.
     const poisonedExport = path.join(directory, 'poisoned-export');
@@ -253,6 +256,8 @@ describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }
     expect(resumed.logs.reduce((sum, log) => sum + startsOf(log, 'calc-add', 0), 0)).toBe(1);
     const firstRequests = server.requests.filter((request) => (request.body as { temperature?: number }).temperature === 0.7 && episodeOf(request.body).turn === 0);
     expect(firstRequests).toHaveLength(1);
+    // The rate limit does not change the job id (the finished job was found), and its bucket was used.
+    expect(Object.keys(resumed.bucket).sort()).toEqual(['at', 'tokens']);
   });
 
   it('reports an episode whose job is a dead letter, writes nothing for it, exits 1, and status lists it', () => {
@@ -264,6 +269,36 @@ describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }
     expect(poisoned.status.code, poisoned.status.output).toBe(0);
     expect(poisoned.status.stdout).toMatch(/queue swe-mirror:rollout at [^:]+:[^:]+:\d+\/\d+: waiting 0, active 0, delayed 0, prioritized 0, completed 0, failed 1/);
     expect(poisoned.status.stdout).toContain('rollout of calc-add trial 0 (scripted-agent, gym calc), 1 tries');
+  });
+});
+
+describe.skipIf(!REDIS_IS_UP)('two rollout --queue coordinators on one trajectories file', { timeout: 300_000 }, () => {
+  // Its own database, with no worker: the first coordinator's job waits, so it is still running when the second starts.
+  const queueUrl = testRedisUrl(DATABASE + 1);
+
+  it('refuses the second one (exit 2, naming the first) while the first waits for its job', async () => {
+    await flushTestDatabase(DATABASE + 1);
+    const exported = await exportCalcTasks();
+    const output = path.join(path.dirname(exported.sweBenchFile), 'runs', 'trajectories.jsonl');
+    const args = ['rollout', '--tasks', exported.sweBenchFile, '--model', 'openai:m', '--base-url', 'http://127.0.0.1:9/v1', '--output', output, '--queue', queueUrl, '--instance-ids', 'calc-add', '--trials', '1'];
+    let first: ChildProcess | undefined;
+    const firstRun = runCli(args, { onSpawn: (child) => (first = child) });
+    const redis = new Redis(queueUrl);
+    try {
+      // Waiting for the first one's job to be in Redis, not for a time: the bound only keeps a broken run from hanging the suite.
+      for (let polls = 0; polls < 1500 && (await redis.llen('swe-mirror:rollout:wait')) === 0; polls += 1) await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await redis.llen('swe-mirror:rollout:wait')).toBe(1);
+      const second = await runCli(args);
+      expect(second.code, second.output).toBe(2);
+      expect(second.stderr).toContain(`The trajectories file ${output} is in use by pid ${first?.pid}`);
+      expect(hasStackTrace(second.output)).toBe(false);
+      expect(await redis.llen('swe-mirror:rollout:wait')).toBe(1);
+    } finally {
+      first?.kill('SIGKILL');
+      await firstRun;
+      redis.disconnect();
+      await rm(path.dirname(exported.sweBenchFile), { recursive: true, force: true });
+    }
   });
 });
 
