@@ -186,6 +186,7 @@ describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }
     for (const worker of workers) worker.child.kill('SIGKILL');
     await server?.close();
     if (directory) await rm(directory, { recursive: true, force: true });
+    if (exported) await rm(path.dirname(exported.sweBenchFile), { recursive: true, force: true });
   });
 
   it('writes the trajectories of a local run, the killed episode re-run on the other worker and written once', async () => {
