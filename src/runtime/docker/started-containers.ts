@@ -9,18 +9,24 @@ import { containerConfig, endOf, findProcessCounter, prepareArguments, PREPARE_T
 
 /** Printed by a started container once it waits for its run; nothing else is written before the run arrives. */
 const READY_MARK = 'swe-mirror-ready';
+/**
+ * Sent on stdin before the run's archive: what comes before it is skipped (Podman passes the attach request's JSON
+ * body, which dockerode always sends, to the container's stdin; Docker does not).
+ */
+const BEGIN_MARK = 'swe-mirror-begin';
 /** Said on stderr (exit 125) when the container's own tar could not extract the run: the run is made again cold. */
 const EXTRACTION_FAILED = 'swe-mirror: the run could not be extracted in the container';
 /** The start script of a run, written into the workdir by the run's own archive and deleted before anything else runs. */
 const SCRIPT_NAME = '.swe-mirror-run';
 /**
- * The command of a container started ahead of its run: say it is ready, extract the run's one archive from stdin
- * (its start script first, then the state's files) at /, then run the start script. No tar in the image: exit 125
- * before the ready line, and the runtime goes back to copying in before start.
+ * The command of a container started ahead of its run: say it is ready, skip stdin up to the begin line, extract the
+ * run's one archive from stdin (its start script first, then the state's files) at /, then run the start script. No
+ * tar in the image: exit 125 before the ready line, and the runtime goes back to copying in before start.
  */
 const WAIT_FOR_RUN = [
   'command -v tar >/dev/null 2>&1 || exit 125',
   `echo ${READY_MARK}`,
+  `while IFS= read -r line; do case "$line" in *${BEGIN_MARK}) break ;; esac; done`,
   `tar -x -p -f - -C / || { echo '${EXTRACTION_FAILED}' >&2; exit 125; }`,
   'exec /bin/sh "$1"',
 ].join('; ');
@@ -184,6 +190,7 @@ async function runInStarted(started: StartedContainer, run: ContainerRun, starte
   const archive = combineArchives({ name: scriptPath.replace(/^\/+/, ''), content: script, mode: 0o644 }, run.uploads);
   // A failed archive (a host file unreadable mid-copy) ends stdin early: tar then fails and says so in the output.
   archive.on('error', () => started.socket.end());
+  started.socket.write(`${BEGIN_MARK}\n`);
   archive.pipe(started.socket);
   return superviseRun(started.container, run, capture, { startedAt, ended: started.ended, counter: started.counter });
 }
