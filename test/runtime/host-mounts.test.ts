@@ -1,5 +1,5 @@
 /** docker.mounts: the spec rules (absolute paths, not at or around the workdir) and the host checks before any container starts. */
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +40,28 @@ describe('docker.mounts', () => {
       expect(refused(link)).not.toBe('accepted');
       expect(refused('/usr/bin')).toBe('accepted');
     } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('accepts a toolchain directory inside a home (a rustup toolchain), not the home itself or what holds its secrets', () => {
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'swe-mirror-mounts-home-'));
+    const savedHome = process.env.HOME;
+    try {
+      const home = path.join(scratch, 'home');
+      const toolchain = path.join(home, '.rustup', 'toolchains', 'stable-x86_64-unknown-linux-gnu');
+      mkdirSync(path.join(toolchain, 'bin'), { recursive: true });
+      mkdirSync(path.join(home, '.cargo'), { recursive: true });
+      writeFileSync(path.join(home, '.cargo', 'credentials.toml'), '[registry]\ntoken = "canary"\n');
+      process.env.HOME = home;
+      const check = (source: string): string[] => checkHostMounts(toHostMounts([{ source, target: '/opt/rust' }]), [], 'test').map((mount) => mount.source);
+      expect(check(toolchain)).toEqual([toolchain]);
+      expect(() => check(home)).toThrow(/home directory|holds/);
+      expect(() => check(path.join(home, '.cargo'))).toThrow(/credentials/);
+      expect(() => check(path.join(home, '.rustup', '..', '.cargo', 'credentials.toml'))).toThrow(/credentials/);
+    } finally {
+      if (savedHome === undefined) delete process.env.HOME;
+      else process.env.HOME = savedHome;
       rmSync(scratch, { recursive: true, force: true });
     }
   });
