@@ -72,7 +72,7 @@ export function runtimeFor(context: WorkerContext, decision: SandboxDecision): {
 /**
  * Prepare the job's gym once per worker (and once per data directory: prepareGym caches on disk and locks),
  * from the spec and source the job carries by hash. A gym that comes out other than the coordinator's
- * (a git URL whose branch moved, a Dockerfile beside the spec that did not travel) is refused.
+ * (a git URL whose branch moved, a file the spec reads that is not its source or Docker build context) is refused.
  */
 async function gymFor(context: WorkerContext, data: MirrorJobData, runtime: Runtime): Promise<PreparedGym> {
   const worker = cachesOf(context);
@@ -91,7 +91,7 @@ async function gymFor(context: WorkerContext, data: MirrorJobData, runtime: Runt
       code: 'QUEUE_GYM_MISMATCH',
       kind: 'user',
       message: `The gym ${data.gym.name} on worker ${context.workerName} (spec hash ${gym.specHash}, commit ${gym.commit.slice(0, 12)}) is not the coordinator's (spec hash ${data.gym.specHash}, commit ${data.gym.commit.slice(0, 12)}).`,
-      hint: 'The job carries the spec and its local source; a git URL repo is cloned by each worker, so pin `commit:` in the spec. Files the spec names beside itself (a Dockerfile) do not travel yet. See docs/distributed.md.',
+      hint: 'The job carries the spec and its local source; a git URL repo is cloned by each worker, so pin `commit:` in the spec. Only the spec, its source and the build context of a Dockerfile gym travel. See docs/distributed.md.',
     });
   }
   return gym;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { JobGymFiles } from './job-gym.js';
 import type { TestState, Verdict } from '../core/records.js';
 import { stableJson } from './mirror-job.js';
 
@@ -14,14 +15,8 @@ export interface VerifyJobData {
   /** The task directory's name (log folder names only). */
   taskName: string;
   patches: { mirror: string; test: string; fix?: string };
-  gym: {
-    name: string;
-    /** sha256 of the spec file, held in Redis (`putBlob`). */
-    specBlob: string;
-    /** sha256 of the gym's local repo packed as a tar (a directory) or of its git bundle; absent for a git URL. */
-    repoBlob?: string;
-    repoKind: 'remote' | 'directory' | 'bundle';
-  };
+  /** The gym's spec, source and Docker build context by content hash (`publishGym`). */
+  gym: JobGymFiles;
   options: { strict: boolean; repeats: Partial<Record<TestState, number>>; reruns?: number; parallelRuns?: number };
 }
 

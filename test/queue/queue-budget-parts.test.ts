@@ -89,6 +89,31 @@ describe.skipIf(!REDIS_IS_UP)('queue gyms and budgets, part by part, against a r
     }
   });
 
+  it("rebuilds a Dockerfile gym with its build context from Redis alone, with the coordinator's spec hash", async () => {
+    // The docker fixture gym (its Dockerfile beside the spec), its source and spec copied, then deleted once published.
+    const checkout = await mkdtemp(path.join(tmpdir(), 'swe-mirror-job-gym-docker-'));
+    await cp(path.join(REPOSITORY_ROOT, 'test', 'runtime', 'docker-fixtures'), path.join(checkout, 'docker'), { recursive: true });
+    await cp(path.dirname(PYTHON_GYM_SPEC), path.join(checkout, 'source'), { recursive: true });
+    const spec = path.join(checkout, 'docker', 'python-pytest.yaml');
+    await writeFile(spec, (await readFile(spec, 'utf8')).replace(/^repo: .*$/m, 'repo: ../source'));
+    const coordinator = await loadGymSpec(spec);
+    const dockerfile = await readFile(path.join(checkout, 'docker', 'python.Dockerfile'), 'utf8');
+    const expected = await computeSpecHash(coordinator);
+    const files = await publishGym(redis, location.prefix, coordinator);
+    expect(files.dockerContext?.dockerfile).toBe('python.Dockerfile');
+    await rm(checkout, { recursive: true, force: true });
+
+    const workerData = await mkdtemp(path.join(tmpdir(), 'swe-mirror-job-gym-docker-worker-'));
+    const loaded = await loadJobGym(redis, location.prefix, workerData, files);
+    expect(loaded.spec.docker?.dockerfile?.startsWith(workerData)).toBe(true);
+    expect(await readFile(loaded.spec.docker?.dockerfile as string, 'utf8')).toBe(dockerfile);
+    expect(loaded.spec.docker?.context).toBe(path.dirname(loaded.spec.docker?.dockerfile as string));
+    expect(await computeSpecHash(loaded)).toBe(expected);
+    // Without the context the Dockerfile is missing and the hash differs: the test above would catch a context that did not travel.
+    const { dockerContext: _context, ...withoutContext } = files;
+    expect(await computeSpecHash(await loadJobGym(redis, location.prefix, workerData, withoutContext))).not.toBe(expected);
+  });
+
   it("rebuilds a git repository gym and a git bundle gym with the coordinator's spec hash and commit", async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'swe-mirror-job-gym-git-'));
     const repo = path.join(root, 'repo');
