@@ -6,6 +6,7 @@ import { SweMirrorError } from '../core/errors.js';
 import { decodePatchBytes } from '../edits/patch-text.js';
 import { ensureWritableDirectory } from '../pipeline/writable-directory.js';
 import type { TestState, Verdict } from '../core/records.js';
+import { isDockerGym } from '../gym/gym-runtime.js';
 import { prepareGym, type GymPrepareEvent } from '../gym/prepare.js';
 import { createLocalRuntime } from '../runtime/local.js';
 import { DEFAULT_RERUNS, verifyTask, type VerifyEvent } from '../verify/verify-task.js';
@@ -210,8 +211,11 @@ export function register(program: Command): void {
         return;
       }
       const runtime = createLocalRuntime();
-      const { missing } = await runtime.describeProtections();
-      if (missing.length > 0) progress(`warning: sandbox protections missing: ${missing.join('; ')}`);
+      // A docker gym's runs are containers (resolveGymRuntime): the local sandbox's protections do not apply to it.
+      if (!isDockerGym(loaded.spec)) {
+        const { missing } = await runtime.describeProtections();
+        if (missing.length > 0) progress(`warning: sandbox protections missing: ${missing.join('; ')}`);
+      }
       const gym = await prepareGym(loaded, {
         runtime,
         ...(options.dataDir ? { dataDirectory: options.dataDir } : {}),
@@ -251,7 +255,7 @@ export function register(program: Command): void {
         task: taskDirectory,
         strict: options.strict ?? false,
         fixPatch,
-        runtime: runtime.name,
+        runtime: verdict.sandbox?.runtime ?? runtime.name,
         logDirectory,
         runs,
         runCounts,
