@@ -1,4 +1,4 @@
-import { startScriptedOpenAiServer, type ScriptedServer } from '../../src/testing/index.js';
+import { startScriptedOpenAiServer, type ScriptedHttpResponse, type ScriptedServer } from '../../src/testing/index.js';
 
 /** One scripted assistant turn: tool calls (name, raw arguments text) and optional text. */
 export interface ScriptedTurn {
@@ -16,6 +16,20 @@ export function repositoryOf(body: unknown): string {
   return /<uploaded_files>\n(.*)\n<\/uploaded_files>/.exec(first)?.[1] ?? '';
 }
 
+/** The chat-completions response of one scripted turn (`turn`: the assistant turns the conversation already has). */
+export function scriptedReply(turn: number, scripted: ScriptedTurn): ScriptedHttpResponse {
+  const toolCalls = (scripted.calls ?? []).map(([name, argumentsText], index) => ({ id: `call_${turn}_${index}`, type: 'function', function: { name, arguments: argumentsText } }));
+  return {
+    body: {
+      id: `chatcmpl-${turn}`,
+      object: 'chat.completion',
+      model: 'scripted-agent',
+      choices: [{ index: 0, message: { role: 'assistant', content: scripted.content ?? null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) }, finish_reason: toolCalls.length > 0 ? 'tool_calls' : 'stop' }],
+      usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
+    },
+  };
+}
+
 /**
  * A local OpenAI chat-completions server that plays an agent: the reply depends on how many assistant turns the
  * conversation already has, so every trial (and concurrent trials) follow the same script.
@@ -24,17 +38,7 @@ export function startScriptedAgent(script: (repository: string) => ScriptedTurn[
   return startScriptedOpenAiServer({
     responses: (body) => {
       const turn = (body as RequestBody).messages.filter((message) => message.role === 'assistant').length;
-      const scripted = script(repositoryOf(body))[turn] ?? { content: 'I am out of script.' };
-      const toolCalls = (scripted.calls ?? []).map(([name, argumentsText], index) => ({ id: `call_${turn}_${index}`, type: 'function', function: { name, arguments: argumentsText } }));
-      return {
-        body: {
-          id: `chatcmpl-${turn}`,
-          object: 'chat.completion',
-          model: 'scripted-agent',
-          choices: [{ index: 0, message: { role: 'assistant', content: scripted.content ?? null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) }, finish_reason: toolCalls.length > 0 ? 'tool_calls' : 'stop' }],
-          usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
-        },
-      };
+      return scriptedReply(turn, script(repositoryOf(body))[turn] ?? { content: 'I am out of script.' });
     },
   });
 }

@@ -9,7 +9,6 @@ import { BUDGET_REACHED, BudgetGuard } from '../../src/budget/budget-guard.js';
 import { SharedSpend, sharedSpendKey, storeIdentity, withSharedBudget } from '../../src/budget/shared-spend.js';
 import { loadGymSpec } from '../../src/config/load-gym-spec.js';
 import type { ChatModel } from '../../src/core/model.js';
-import { RECORD_SCHEMA_VERSION, type SourcePR } from '../../src/core/records.js';
 import { computeSpecHash } from '../../src/gym/gym-source.js';
 import { parseQueueLocation } from '../../src/queue/connection.js';
 import { loadJobGym, publishGym } from '../../src/queue/job-gym.js';
@@ -17,22 +16,10 @@ import { MIRROR_JOB_SCHEMA_VERSION, parseMirrorJobResult, type MirrorJobResult }
 import { writeMirrorResult } from '../../src/queue/queue-mirror-stage.js';
 import { Store } from '../../src/store/store.js';
 import { PYTHON_GYM_SPEC, REPOSITORY_ROOT } from '../support/pipeline-cli.js';
+import { JOB_SOURCE } from './queue-harness.js';
 import { REDIS_IS_UP, flushTestDatabase, testRedisUrl } from './redis-for-tests.js';
 
 const DATABASE = 4;
-
-const SOURCE: SourcePR = {
-  schemaVersion: RECORD_SCHEMA_VERSION,
-  repo: 'example/versionkit',
-  number: 7,
-  title: 'Fix ordering',
-  body: 'Fixes #1.',
-  issues: [{ number: 1, title: 'Wrong order', body: 'rc.10 sorts first' }],
-  diff: 'diff --git a/x.py b/x.py\n',
-  mergedAt: null,
-  url: 'https://example.invalid/pr/7',
-  origin: 'jsonl',
-};
 
 /** A model whose every answer costs $1, counting how often it was really asked. */
 function dollarModel(): ChatModel & { calls: number } {
@@ -176,7 +163,7 @@ describe.skipIf(!REDIS_IS_UP)('queue gyms and budgets, part by part, against a r
     const directory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-queue-stopped-'));
     const store = Store.open(path.join(directory, 'state.sqlite'));
     try {
-      store.addCandidates('g', [{ source: SOURCE, ruleVerdict: { kept: true, reason: 'ok' }, skipLlmFilter: true }]);
+      store.addCandidates('g', [{ source: JOB_SOURCE, ruleVerdict: { kept: true, reason: 'ok' }, skipLlmFilter: true }]);
       const candidate = store.candidatesAt('pending-mirror')[0]!;
       const stop = { limit: 'maxCostUsd' as const, limitUsd: 3, spentUsd: 3, message: 'The run reached limits.maxCostUsd: $3.0000 spent of $3.0000.', at: new Date().toISOString() };
       const result: MirrorJobResult = {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { ScriptedHttpResponse } from '../../src/testing/index.js';
 import { Store } from '../../src/store/store.js';
+import { RECORD_SCHEMA_VERSION, type SourcePR } from '../../src/core/records.js';
 import { DISTILLED_PATTERN, SOURCE_PR } from '../mirror/mirror-fixtures.js';
 import { PYTHON_ANSWERS, PYTHON_GYM_SPEC, REPOSITORY_ROOT, buildStepRouter, stepOf } from '../support/pipeline-cli.js';
 
@@ -143,3 +144,17 @@ export function readQueueStore(file: string) {
     store.close();
   }
 }
+
+/** A small source PR for queue jobs built by hand (job ids, results, budgets). */
+export const JOB_SOURCE: SourcePR = {
+  schemaVersion: RECORD_SCHEMA_VERSION,
+  repo: 'example/versionkit',
+  number: 7,
+  title: 'Fix ordering',
+  body: 'Fixes #1.',
+  issues: [{ number: 1, title: 'Wrong order', body: 'rc.10 sorts first' }],
+  diff: 'diff --git a/x.py b/x.py\n',
+  mergedAt: null,
+  url: 'https://example.invalid/pr/7',
+  origin: 'jsonl',
+};

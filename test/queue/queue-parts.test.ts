@@ -5,7 +5,6 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatModel, ChatRequest } from '../../src/core/model.js';
-import { RECORD_SCHEMA_VERSION, type SourcePR } from '../../src/core/records.js';
 import type { PipelineEvent } from '../../src/pipeline/events.js';
 import type { PreparedGym } from '../../src/gym/types.js';
 import { loadGymSpec } from '../../src/config/load-gym-spec.js';
@@ -20,22 +19,10 @@ import { withRedisResponseCache } from '../../src/queue/redis-response-cache.js'
 import { startWorker } from '../../src/queue/worker.js';
 import { Store } from '../../src/store/store.js';
 import { PYTHON_GYM_SPEC } from '../support/pipeline-cli.js';
+import { JOB_SOURCE } from './queue-harness.js';
 import { REDIS_IS_UP, flushTestDatabase, testRedisUrl } from './redis-for-tests.js';
 
 const DATABASE = 11;
-
-const SOURCE: SourcePR = {
-  schemaVersion: RECORD_SCHEMA_VERSION,
-  repo: 'example/versionkit',
-  number: 7,
-  title: 'Fix ordering',
-  body: 'Fixes #1.',
-  issues: [{ number: 1, title: 'Wrong order', body: 'rc.10 sorts first' }],
-  diff: 'diff --git a/x.py b/x.py\n',
-  mergedAt: null,
-  url: 'https://example.invalid/pr/7',
-  origin: 'jsonl',
-};
 
 function jobData(overrides: Partial<MirrorJobData> = {}): MirrorJobData {
   return {
@@ -44,7 +31,7 @@ function jobData(overrides: Partial<MirrorJobData> = {}): MirrorJobData {
     instanceId: 'g__example__versionkit-7',
     candidateId: 1,
     gym: { name: 'g', specHash: 'h', commit: 'c'.repeat(40), files: { name: 'g', specBlob: 'f'.repeat(64), repoKind: 'remote' } },
-    source: SOURCE,
+    source: JOB_SOURCE,
     budget: { retriesPerStep: 1, samples: 1 },
     verify: { strict: false, repeats: { run: 1, test: 1, fix: 1 } },
     model: { config: { provider: 'openai', model: 'm', timeoutSeconds: 10, maxRetries: 0, retryInitialDelaySeconds: 1, temperature: 0.7, maxTokens: 100 }, useCache: true },
@@ -73,7 +60,7 @@ describe.skipIf(!REDIS_IS_UP)('queue parts against a real Redis', { timeout: 120
     expect(mirrorJobId(jobData({ candidateId: 99 }))).toBe(base);
     expect(mirrorJobId(jobData({ model: { ...jobData().model, rateLimit: { perMinute: 5 } } }))).toBe(base);
     expect(mirrorJobId(jobData({ verify: { strict: false, repeats: { run: 1, test: 3, fix: 3 } } }))).not.toBe(base);
-    expect(mirrorJobId(jobData({ source: { ...SOURCE, diff: 'other' } }))).not.toBe(base);
+    expect(mirrorJobId(jobData({ source: { ...JOB_SOURCE, diff: 'other' } }))).not.toBe(base);
     // The gym by spec hash and commit, not by its files' bytes (a git repository's index changes them alone).
     expect(mirrorJobId(jobData({ gym: { ...jobData().gym, files: { name: 'g', specBlob: 'e'.repeat(64), repoKind: 'remote' } } }))).toBe(base);
     expect(mirrorJobId(jobData({ gym: { ...jobData().gym, commit: 'd'.repeat(40) } }))).not.toBe(base);
@@ -128,7 +115,7 @@ describe.skipIf(!REDIS_IS_UP)('queue parts against a real Redis', { timeout: 120
     const directory = await mkdtemp(path.join(tmpdir(), 'swe-mirror-queue-store-'));
     const store = Store.open(path.join(directory, 'state.sqlite'));
     try {
-      store.addCandidates('g', [{ source: SOURCE, ruleVerdict: { kept: true, reason: 'ok' }, skipLlmFilter: true }]);
+      store.addCandidates('g', [{ source: JOB_SOURCE, ruleVerdict: { kept: true, reason: 'ok' }, skipLlmFilter: true }]);
       const candidate = store.candidatesAt('pending-mirror')[0]!;
       const result: MirrorJobResult = {
         schemaVersion: MIRROR_JOB_SCHEMA_VERSION,
@@ -218,7 +205,7 @@ describe.skipIf(!REDIS_IS_UP)('queue parts against a real Redis', { timeout: 120
       { connection, prefix: backpressure.prefix, concurrency: 2 },
     );
     try {
-      store.addCandidates('g', Array.from({ length: 12 }, (_, index) => ({ source: { ...SOURCE, number: 100 + index }, ruleVerdict: { kept: true, reason: 'ok' }, skipLlmFilter: true })));
+      store.addCandidates('g', Array.from({ length: 12 }, (_, index) => ({ source: { ...JOB_SOURCE, number: 100 + index }, ruleVerdict: { kept: true, reason: 'ok' }, skipLlmFilter: true })));
       const specPath = path.join(directory, 'gym.yaml');
       await writeFile(specPath, 'name: g\n');
       // Only what the coordinator reads to put the gym in Redis: its spec file and a repo that is a URL.

@@ -9,8 +9,8 @@ import { parse, stringify } from 'yaml';
 import { readTrajectories, type TrajectoryRecord } from '../../src/agent/trajectory.js';
 import type { ExportResult } from '../../src/dataset/export.js';
 import { ROLLOUT_JOB_SCHEMA_VERSION, rolloutJobId, type RolloutJobData } from '../../src/queue/rollout-job.js';
-import { startScriptedOpenAiServer, type ScriptedHttpResponse, type ScriptedServer } from '../../src/testing/index.js';
-import { repositoryOf, solveCalcAdd, type ScriptedTurn } from '../agent/scripted-agent.js';
+import { startScriptedOpenAiServer, type ScriptedServer } from '../../src/testing/index.js';
+import { repositoryOf, scriptedReply, solveCalcAdd, type ScriptedTurn } from '../agent/scripted-agent.js';
 import { hasStackTrace, runCli, type CliResult } from '../support/pipeline-cli.js';
 import { calcTasks, exportCalcTasks } from '../validate/calc-export.js';
 import { spawnWorker, type WorkerProcess } from './queue-harness.js';
@@ -41,19 +41,6 @@ function episodeOf(body: unknown): { repository: string; instance: string; worke
   const instance = /\b(calc-add|calc-mul) is broken\b/.exec(messages.find((message) => message.role === 'user')?.content ?? '')?.[1] ?? '?';
   const worker = Number(/\/worker-(\d)-data\//.exec(repository)?.[1] ?? -1);
   return { repository, instance, worker, turn: messages.filter((message) => message.role === 'assistant').length };
-}
-
-function reply(turn: number, scripted: ScriptedTurn): ScriptedHttpResponse {
-  const toolCalls = (scripted.calls ?? []).map(([name, argumentsText], index) => ({ id: `call_${turn}_${index}`, type: 'function', function: { name, arguments: argumentsText } }));
-  return {
-    body: {
-      id: `chatcmpl-${turn}`,
-      object: 'chat.completion',
-      model: 'scripted-agent',
-      choices: [{ index: 0, message: { role: 'assistant', content: scripted.content ?? null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) }, finish_reason: toolCalls.length > 0 ? 'tool_calls' : 'stop' }],
-      usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
-    },
-  };
 }
 
 /** A record as two runs can compare it: timings dropped, the agent's repository path (it differs per run and machine) replaced. */
@@ -138,7 +125,7 @@ describe.skipIf(!REDIS_IS_UP)('swe-mirror rollout --queue', { timeout: 900_000 }
           return { text: 'never delivered', delayMs: 120_000 };
         }
         const script = episode.instance === 'calc-add' ? solveCalcAdd(episode.repository) : solveCalcMulWrongly(episode.repository);
-        return reply(episode.turn, script[episode.turn] ?? { content: 'I am out of script.' });
+        return scriptedReply(episode.turn, script[episode.turn] ?? { content: 'I am out of script.' });
       },
     });
 
