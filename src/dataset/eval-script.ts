@@ -1,5 +1,6 @@
 import type { GymSpec } from '../config/gym-spec.js';
 import { parsePatch } from '../edits/patch-parse.js';
+import { buildContainerEnvironment } from '../gym/gym-environment.js';
 
 export const TEST_OUTPUT_START = '>>>>> Start Test Output';
 export const TEST_OUTPUT_END = '>>>>> End Test Output';
@@ -39,7 +40,10 @@ export function buildEvalScript(input: { spec: GymSpec; gymCommit: string; baseC
     '#!/usr/bin/env bash',
     'set -uo pipefail',
     'cd "${SWE_MIRROR_REPO_DIR:-$(pwd)}"',
-    ...Object.entries(input.spec.env).map(([key, value]) => `export ${key}=${quote(value)}`),
+    // The environment swe-mirror's own runs had (as a container's: no byte-code files, so a second run in the same
+    // tree never reads a .pyc older than a same-size edit made within the same second), minus the spec's unsetEnv.
+    ...Object.entries(buildContainerEnvironment(input.spec.env, input.spec.unsetEnv)).map(([key, value]) => `export ${key}=${quote(value)}`),
+    ...input.spec.unsetEnv.map((name) => `unset ${quote(name)}`),
     'if [ "${SWE_MIRROR_FROM_GYM_COMMIT:-0}" = "1" ]; then',
     `  git checkout -q -f ${input.gymCommit} && git clean -fdq`,
     withHeredoc('  git apply --whitespace=nowarn -', 'SWE_MIRROR_MIRROR_PATCH', input.mirrorPatch),
