@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { ExportedJobGym } from './export-gym-blobs.js';
 import type { InstanceEvaluation } from '../evaluate/evaluate-instance.js';
 import type { Prediction } from '../evaluate/predictions.js';
 import type { ExportedTask } from '../validate/read-exported-tasks.js';
@@ -15,13 +16,8 @@ export interface EvaluateJobData {
   kind: 'evaluate';
   task: Omit<ExportedTask, 'line'>;
   prediction: Prediction;
-  gym: {
-    name: string;
-    /** sha256 of `gyms/<gym>.yaml` and of `bundles/<gym>.bundle`, both held in Redis (`putBlob`). */
-    specBlob: string;
-    bundleBlob: string;
-    fallbackCommit?: string;
-  };
+  /** The export's gym spec and bundle by sha256 (`createExportGymPublisher`). */
+  gym: ExportedJobGym;
   baselineRuns?: number;
 }
 

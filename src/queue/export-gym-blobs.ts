@@ -10,12 +10,24 @@ export interface ExportGymBlobs {
   bundleBlob: string;
 }
 
+/** A job's gym from an export: its name, its files in Redis, and the commit the task recorded for it. */
+export type ExportedJobGym = ExportGymBlobs & { name: string; fallbackCommit?: string };
+
 /**
  * Put an export's gym files (spec and bundle) in Redis, once per export and gym, so a job carries them
  * by content hash and a worker needs nothing from the coordinator's disk. Shared by the coordinators of
  * evaluation and rollout jobs; a worker rebuilds the export with `exportedGymFor` (evaluate-processor.ts).
  */
-export function createExportGymPublisher(redis: Redis, prefix: string): (exportDirectory: string, gymName: string) => Promise<ExportGymBlobs> {
+export function createExportGymPublisher(redis: Redis, prefix: string): (tasksFile: string, task: { gym: string; gymCommit?: string | undefined }) => Promise<ExportedJobGym> {
+  const publish = createBlobPublisher(redis, prefix);
+  return async (tasksFile, task) => ({
+    name: task.gym,
+    ...(await publish(path.dirname(path.resolve(tasksFile)), task.gym)),
+    ...(task.gymCommit ? { fallbackCommit: task.gymCommit } : {}),
+  });
+}
+
+function createBlobPublisher(redis: Redis, prefix: string): (exportDirectory: string, gymName: string) => Promise<ExportGymBlobs> {
   const published = new Map<string, Promise<ExportGymBlobs>>();
   return (exportDirectory, gymName) => {
     const key = `${exportDirectory}\0${gymName}`;

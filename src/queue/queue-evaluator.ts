@@ -36,14 +36,13 @@ export async function createQueueEvaluator(options: QueueEvaluatorOptions): Prom
   return {
     concurrency: Math.max(1, options.maxInFlight ?? 64),
     async evaluate(input): Promise<InstanceEvaluation> {
-      const exportDirectory = path.dirname(path.resolve(input.tasksFile));
       const { line: _line, ...task } = input.task;
       const data: EvaluateJobData = {
         schemaVersion: EVALUATE_JOB_SCHEMA_VERSION,
         kind: 'evaluate',
         task,
         prediction: input.prediction,
-        gym: { name: task.gym, ...(await publishGym(exportDirectory, task.gym)), ...(task.gymCommit ? { fallbackCommit: task.gymCommit } : {}) },
+        gym: await publishGym(input.tasksFile, task),
         ...(input.baselineRuns === undefined ? {} : { baselineRuns: input.baselineRuns }),
       };
       const id = evaluateJobId(data);

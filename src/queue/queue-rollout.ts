@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { Queue } from 'bullmq';
 import type { RemoteRollout } from '../agent/rollout.js';
 import { SweMirrorError } from '../core/errors.js';
@@ -40,7 +39,7 @@ export async function createQueueRollout(options: QueueRolloutOptions): Promise<
         task,
         trial: input.trial,
         problemStatement: input.problemStatement,
-        gym: { name: task.gym, ...(await publishGym(path.dirname(input.tasksFile), task.gym)), ...(task.gymCommit ? { fallbackCommit: task.gymCommit } : {}) },
+        gym: await publishGym(input.tasksFile, task),
         ...(input.baselineRuns === undefined ? {} : { baselineRuns: input.baselineRuns }),
         model: options.model,
         settings: input.settings,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { EpisodeSettings } from '../agent/rollout.js';
 import { TRAJECTORY_FORMAT, type TrajectoryRecord } from '../agent/trajectory.js';
 import type { ExportedTask } from '../validate/read-exported-tasks.js';
-import type { ExportGymBlobs } from './export-gym-blobs.js';
+import type { ExportedJobGym } from './export-gym-blobs.js';
 import { stableJson } from './mirror-job.js';
 import type { ModelRateLimit } from './model-rate-limit.js';
 
@@ -18,7 +18,7 @@ export interface RolloutJobData {
   task: Omit<ExportedTask, 'line'>;
   trial: number;
   problemStatement: string;
-  gym: ExportGymBlobs & { name: string; fallbackCommit?: string };
+  gym: ExportedJobGym;
   baselineRuns?: number;
   model: {
     /** The model name at the endpoint (`openai:<name>` on the command line). */
